@@ -1,0 +1,122 @@
+// The store port: the only source of truth. Implementations: sqlite/ (the
+// embedded default). Every write happens inside Store::Write, one serialised
+// transaction that commits durably before it returns OK, so a caller can
+// read, decide and write on a stable view (no double booking).
+#ifndef CLINIC_SERVICES_STORAGE_STORE_H_
+#define CLINIC_SERVICES_STORAGE_STORE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/core/types.h"
+
+namespace clinic::storage {
+
+using core::Id;
+
+// Keyset paging: at most `limit` rows after the cursor (exclusive).
+struct PageRequest {
+  int limit = 50;
+  Id after_id = 0;  // lists ordered by id
+};
+
+struct BookingCursor {  // lists of bookings are ordered by (start, id)
+  absl::Time start = absl::InfinitePast();
+  Id id = 0;
+};
+
+struct BookingFilter {
+  Id athlete_id = 0;    // 0: any
+  Id therapist_id = 0;  // 0: any
+  // Sessions intersecting [from, to).
+  absl::Time from = absl::InfinitePast();
+  absl::Time to = absl::InfiniteFuture();
+  bool confirmed_only = false;
+  bool at_risk_only = false;
+};
+
+// Read operations. NOT_FOUND messages name the kind and the id, e.g.
+// "therapist 7 not found"; the API layer maps ids to their public form.
+class Reader {
+ public:
+  virtual ~Reader() = default;
+
+  // Therapists come with hours, prices, modalities and all time off.
+  virtual absl::StatusOr<core::Therapist> GetTherapist(Id id) = 0;
+  // Ordered by id; `offering` filters by modality.
+  virtual absl::StatusOr<std::vector<core::Therapist>> ListTherapists(
+      std::optional<core::Modality> offering, const PageRequest& page) = 0;
+
+  virtual absl::StatusOr<core::Athlete> GetAthlete(Id id) = 0;
+  virtual absl::StatusOr<std::vector<core::Athlete>> ListAthletes(
+      const PageRequest& page) = 0;
+
+  virtual absl::StatusOr<core::Event> GetEvent(Id id) = 0;
+  // The athlete's events intersecting [from, to), ordered by start.
+  virtual absl::StatusOr<std::vector<core::Event>> ListEvents(
+      Id athlete_id, absl::Time from, absl::Time to) = 0;
+
+  virtual absl::StatusOr<core::Injury> GetInjury(Id id) = 0;
+  // Ordered by id.
+  virtual absl::StatusOr<std::vector<core::Injury>> ListInjuries(
+      Id athlete_id, bool active_only) = 0;
+
+  virtual absl::StatusOr<core::Booking> GetBooking(Id id) = 0;
+  // The booking created with this idempotency key, if any.
+  virtual absl::StatusOr<std::optional<core::Booking>> FindBookingByRequestId(
+      const std::string& request_id) = 0;
+  // Ordered by (start, id), strictly after `after`, at most `limit`.
+  virtual absl::StatusOr<std::vector<core::Booking>> ListBookings(
+      const BookingFilter& filter, const BookingCursor& after, int limit) = 0;
+};
+
+// Read and write operations inside a write transaction. Inserts return the
+// new id; updates and deletes of a missing row are NOT_FOUND.
+class Transaction : public Reader {
+ public:
+  virtual absl::StatusOr<Id> InsertTherapist(const core::Therapist& t) = 0;
+  // Replaces name, modalities, prices, hours and buffer (not time off).
+  virtual absl::Status UpdateTherapist(const core::Therapist& t) = 0;
+  virtual absl::StatusOr<Id> InsertTimeOff(const core::TimeOff& t) = 0;
+  virtual absl::Status DeleteTimeOff(Id therapist_id, Id time_off_id) = 0;
+
+  virtual absl::StatusOr<Id> InsertAthlete(const core::Athlete& a) = 0;
+
+  virtual absl::StatusOr<Id> InsertEvent(const core::Event& e) = 0;
+  virtual absl::Status DeleteEvent(Id id) = 0;
+
+  virtual absl::StatusOr<Id> InsertInjury(const core::Injury& i) = 0;
+  // Sets `resolved` (and keeps everything else) of the injury.
+  virtual absl::Status UpdateInjury(const core::Injury& i) = 0;
+
+  // request_id, when not empty, is unique: a second insert with the same
+  // key is ALREADY_EXISTS.
+  virtual absl::StatusOr<Id> InsertBooking(const core::Booking& b) = 0;
+  // Stores start, end, state, at_risk, at_risk_reason, cancel_reason and
+  // update_time of the booking with b.id.
+  virtual absl::Status UpdateBooking(const core::Booking& b) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `fn` inside one write transaction, serialised against every other
+  // writer (in this process and others on the same database). Commits
+  // durably when `fn` returns OK, rolls back otherwise. Returns fn's status,
+  // or UNAVAILABLE/INTERNAL when the commit itself fails. Thread-safe.
+  virtual absl::Status Write(absl::FunctionRef<absl::Status(Transaction&)> fn) = 0;
+
+  // Runs `fn` on a consistent read snapshot. Thread-safe; readers do not
+  // wait for writers.
+  virtual absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) = 0;
+};
+
+}  // namespace clinic::storage
+
+#endif  // CLINIC_SERVICES_STORAGE_STORE_H_
