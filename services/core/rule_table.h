@@ -36,8 +36,10 @@ struct RuleTable {
   const ModalityRule* Find(Modality m) const;
 
   // OK when every modality appears exactly once and every duration is
-  // non-negative with advised >= minimum; otherwise INVALID_ARGUMENT naming
-  // the offending entry.
+  // non-negative with advised >= minimum (and horizon >= min_notice), session
+  // lengths lie in (0, kMaxSessionLength] and default event durations in
+  // (0, kMaxEventLength]; otherwise INVALID_ARGUMENT naming the offending
+  // entry.
   absl::Status Validate() const;
 
   // The defaults of RULES.md.

@@ -90,12 +90,14 @@ struct BookingContext {
 };
 
 // How far around a session the context must reach so that every rule sees
-// what it needs: [start - before, end + after).
+// what it needs: [start - before, end + after). Covers the gap and cadence
+// rules and a turnover buffer of up to rules.default_turnover.
 absl::Duration ContextReachBefore(const RuleTable& rules);
 absl::Duration ContextReachAfter(const RuleTable& rules);
 
 // Evaluates every rule. All violations are reported, event rules first,
-// then scheduling rules, each in time order; warnings likewise.
+// then scheduling rules, each in time order; warnings likewise. A modality
+// that `rules` has no entry for yields a single MODALITY_NOT_OFFERED.
 Verdict Evaluate(const RuleTable& rules, const absl::TimeZone& zone,
                  const SessionRequest& session, const BookingContext& ctx);
 

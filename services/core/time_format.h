@@ -15,8 +15,8 @@ std::string FormatInstant(absl::Time t, const absl::TimeZone& zone);
 // too when it differs, e.g. across a DST change).
 std::string FormatSpan(absl::Time start, absl::Time end,
                        const absl::TimeZone& zone);
-// "38 h", "37 h 30 min", "45 min", "10 days" (whole days only from 72 h
-// up when exact), rounding down to the minute.
+// "38 h", "37 h 30 min", "45 min", "72 h", "10 days" (whole days only above
+// 72 h, when exact), rounding down to the minute.
 std::string FormatGap(absl::Duration d);
 // "Deep tissue massage", "ART session", "Sports massage".
 std::string SessionNoun(Modality m);

@@ -1,0 +1,98 @@
+// Conversions between clinic.v1 messages and domain types. Every *FromProto
+// validates as it converts: a bad field is INVALID_ARGUMENT naming it by its
+// path in the request (e.g. "session.start_time"), with a
+// google.rpc.BadRequest detail.
+#ifndef CLINIC_SERVICES_API_CONVERT_H_
+#define CLINIC_SERVICES_API_CONVERT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "clinic/v1/athletes.pb.h"
+#include "clinic/v1/bookings.pb.h"
+#include "clinic/v1/common.pb.h"
+#include "clinic/v1/therapists.pb.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "services/core/ids.h"
+#include "services/core/rule_table.h"
+#include "services/core/rules.h"
+#include "services/core/types.h"
+#include "services/storage/store.h"
+
+namespace clinic::api {
+
+// Length limits, in Unicode code points.
+inline constexpr int kMaxNameLength = 100;
+inline constexpr int kMaxEmailLength = 254;
+inline constexpr int kMaxNoteLength = 2000;
+inline constexpr int kMaxRequestIdLength = 128;
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 500;
+
+// --- Scalars --------------------------------------------------------------
+
+absl::StatusOr<core::Id> IdFromProto(core::IdKind kind, absl::string_view id,
+                                     absl::string_view field);
+// A timestamp inside google.protobuf.Timestamp's valid range.
+absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& t,
+                                         absl::string_view field);
+void ToProto(absl::Time t, google::protobuf::Timestamp* out);
+// A well-formed duration in [min, max].
+absl::StatusOr<absl::Duration> DurationFromProto(
+    const google::protobuf::Duration& d, absl::string_view field,
+    absl::Duration min, absl::Duration max);
+void ToProto(absl::Duration d, google::protobuf::Duration* out);
+absl::StatusOr<core::Modality> ModalityFromProto(int m, absl::string_view field);
+v1::Modality ToProto(core::Modality m);
+v1::EventKind ToProto(core::EventKind k);
+
+// OK when `text` is valid UTF-8 without control characters, at most
+// `max_chars` code points, and not blank when `required`.
+absl::Status CheckText(absl::string_view text, absl::string_view field,
+                       int max_chars, bool required);
+
+// page_size: 0 means the default, larger than the cap means the cap.
+absl::StatusOr<int> PageSizeFromProto(int32_t page_size);
+std::string IdPageToken(core::Id last_id);
+absl::StatusOr<core::Id> IdFromPageToken(absl::string_view token);
+std::string BookingPageToken(const core::Booking& last);
+absl::StatusOr<storage::BookingCursor> BookingCursorFromPageToken(
+    absl::string_view token);
+
+// --- Resources ------------------------------------------------------------
+
+void ToProto(const core::Therapist& t, v1::Therapist* out);
+void ToProto(const core::TimeOff& t, v1::TimeOff* out);
+void ToProto(const core::Athlete& a, const std::vector<core::Injury>& injuries,
+             v1::Athlete* out);
+void ToProto(const core::Event& e, v1::Event* out);
+void ToProto(const core::Injury& i, v1::Injury* out);
+void ToProto(const core::Booking& b, v1::Booking* out);
+void ToProto(const core::Finding& f, v1::Finding* out);
+void ToProto(const core::RuleTable& rules, v1::RuleSet* out);
+
+// The rule table: `base` with every field that `in` sets replaced.
+// INVALID_ARGUMENT naming the field when the result is not a valid table.
+absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
+                                               core::RuleTable base);
+
+// The therapist fields an update mask may name.
+inline constexpr const char* kTherapistFields[] = {
+    "display_name", "modalities", "prices", "working_hours",
+    "turnover_buffer"};
+
+// Validates field `path` of `in` and copies it into `out`. Field names in
+// errors are prefixed with "therapist.".
+absl::Status ApplyTherapistField(const v1::Therapist& in,
+                                 absl::string_view path, core::Therapist* out);
+// Cross-field checks: prices only for offered modalities.
+absl::Status CheckTherapist(const core::Therapist& t);
+
+}  // namespace clinic::api
+
+#endif  // CLINIC_SERVICES_API_CONVERT_H_

@@ -1,0 +1,39 @@
+// The one place where domain statuses become gRPC statuses. Error details
+// travel as absl::Status payloads keyed by their type URL; ToGrpcStatus
+// packs every payload into the google.rpc.Status of the
+// grpc-status-details-bin trailer, so callers read them with any gRPC
+// rich-error helper.
+#ifndef CLINIC_SERVICES_API_STATUS_H_
+#define CLINIC_SERVICES_API_STATUS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpcpp/support/status.h"
+#include "google/protobuf/message.h"
+#include "services/core/rules.h"
+
+namespace clinic::api {
+
+inline constexpr char kErrorDomain[] = "clinic.v1";
+inline constexpr char kReasonRuleViolated[] = "RECOVERY_RULE_VIOLATED";
+
+// Attaches `detail` to `status` as a payload.
+void AddDetail(absl::Status& status, const google::protobuf::Message& detail);
+
+// INVALID_ARGUMENT "field: description" with a google.rpc.BadRequest
+// naming the field.
+absl::Status InvalidField(absl::string_view field,
+                          absl::string_view description);
+
+// FAILED_PRECONDITION for a verdict with violations: the message is their
+// sentences; details are an ErrorInfo and a clinic.v1.BookingRejection.
+absl::Status RejectionStatus(const core::Verdict& verdict);
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace clinic::api
+
+#endif  // CLINIC_SERVICES_API_STATUS_H_

@@ -1,0 +1,189 @@
+#include "services/athletes/athlete_service.h"
+
+#include "absl/strings/match.h"
+#include "services/api/convert.h"
+#include "services/api/status.h"
+#include "services/api/unary.h"
+#include "services/core/status_macros.h"
+
+namespace clinic {
+
+using api::IdFromProto;
+using api::InvalidField;
+using api::Unary;
+using core::IdKind;
+
+grpc::ServerUnaryReactor* AthleteService::CreateAthlete(
+    grpc::CallbackServerContext* ctx, const v1::CreateAthleteRequest* req,
+    v1::Athlete* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    const v1::Athlete& in = req->athlete();
+    CLINIC_RETURN_IF_ERROR(api::CheckText(
+        in.display_name(), "athlete.display_name", api::kMaxNameLength, true));
+    CLINIC_RETURN_IF_ERROR(api::CheckText(in.email(), "athlete.email",
+                                          api::kMaxEmailLength, false));
+    if (!in.email().empty() && !absl::StrContains(in.email(), "@")) {
+      return InvalidField("athlete.email", "must be an email address");
+    }
+    core::Athlete a;
+    a.name = in.display_name();
+    a.email = in.email();
+    CLINIC_ASSIGN_OR_RETURN(a, clinic_->CreateAthlete(std::move(a)));
+    api::ToProto(a, {}, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AthleteService::GetAthlete(
+    grpc::CallbackServerContext* ctx, const v1::GetAthleteRequest* req,
+    v1::Athlete* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(core::Id id,
+                            IdFromProto(IdKind::kAthlete, req->id(), "id"));
+    CLINIC_ASSIGN_OR_RETURN(core::Athlete a, clinic_->GetAthlete(id));
+    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Injury> injuries,
+                            clinic_->ListInjuries(id));
+    api::ToProto(a, injuries, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AthleteService::ListAthletes(
+    grpc::CallbackServerContext* ctx, const v1::ListAthletesRequest* req,
+    v1::ListAthletesResponse* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    storage::PageRequest page;
+    CLINIC_ASSIGN_OR_RETURN(page.limit, api::PageSizeFromProto(req->page_size()));
+    CLINIC_ASSIGN_OR_RETURN(page.after_id, api::IdFromPageToken(req->page_token()));
+    ++page.limit;  // one more tells whether another page follows
+    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Athlete> list,
+                            clinic_->ListAthletes(page));
+    const bool more = static_cast<int>(list.size()) == page.limit;
+    if (more) list.pop_back();
+    for (const core::Athlete& a : list) api::ToProto(a, {}, resp->add_athletes());
+    if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status AthleteService::AddEvent(core::EventKind kind,
+                                      const v1::AddEventRequest& req,
+                                      v1::AddEventResponse* resp) {
+  core::Event e;
+  e.kind = kind;
+  CLINIC_ASSIGN_OR_RETURN(
+      e.athlete_id, IdFromProto(IdKind::kAthlete, req.athlete_id(), "athlete_id"));
+  CLINIC_RETURN_IF_ERROR(
+      api::CheckText(req.name(), "name", api::kMaxNameLength, true));
+  e.name = req.name();
+  if (!req.has_start_time()) return InvalidField("start_time", "is required");
+  CLINIC_ASSIGN_OR_RETURN(e.start,
+                          api::TimeFromProto(req.start_time(), "start_time"));
+  absl::Duration length = kind == core::EventKind::kRace
+                              ? clinic_->rules().default_race_duration
+                              : clinic_->rules().default_workout_duration;
+  if (req.has_duration()) {
+    CLINIC_ASSIGN_OR_RETURN(
+        length, api::DurationFromProto(req.duration(), "duration",
+                                       absl::Minutes(1), core::kMaxEventLength));
+  }
+  e.end = e.start + length;
+  CLINIC_ASSIGN_OR_RETURN(EventOutcome out, clinic_->AddEvent(std::move(e)));
+  api::ToProto(out.event, resp->mutable_event());
+  for (const AtRiskSession& s : out.at_risk) {
+    v1::AtRiskSession* risk = resp->add_at_risk();
+    api::ToProto(s.booking, risk->mutable_booking());
+    for (const core::Finding& f : s.violations) {
+      api::ToProto(f, risk->add_violations());
+    }
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* AthleteService::AddRace(
+    grpc::CallbackServerContext* ctx, const v1::AddEventRequest* req,
+    v1::AddEventResponse* resp) {
+  return Unary(ctx, [&] { return AddEvent(core::EventKind::kRace, *req, resp); });
+}
+
+grpc::ServerUnaryReactor* AthleteService::AddWorkout(
+    grpc::CallbackServerContext* ctx, const v1::AddEventRequest* req,
+    v1::AddEventResponse* resp) {
+  return Unary(ctx, [&] {
+    return AddEvent(core::EventKind::kHardWorkout, *req, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* AthleteService::DeleteEvent(
+    grpc::CallbackServerContext* ctx, const v1::DeleteEventRequest* req,
+    google::protobuf::Empty*) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Id id, IdFromProto(IdKind::kEvent, req->event_id(), "event_id"));
+    return clinic_->DeleteEvent(id);
+  });
+}
+
+grpc::ServerUnaryReactor* AthleteService::ListEvents(
+    grpc::CallbackServerContext* ctx, const v1::ListEventsRequest* req,
+    v1::ListEventsResponse* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Id id,
+        IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
+    absl::Time from = absl::InfinitePast();
+    absl::Time to = absl::InfiniteFuture();
+    if (req->has_start_time()) {
+      CLINIC_ASSIGN_OR_RETURN(from,
+                              api::TimeFromProto(req->start_time(), "start_time"));
+    }
+    if (req->has_end_time()) {
+      CLINIC_ASSIGN_OR_RETURN(to, api::TimeFromProto(req->end_time(), "end_time"));
+    }
+    if (to <= from) return InvalidField("end_time", "must be after start_time");
+    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Event> events,
+                            clinic_->ListEvents(id, from, to));
+    for (const core::Event& e : events) api::ToProto(e, resp->add_events());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AthleteService::AddInjury(
+    grpc::CallbackServerContext* ctx, const v1::AddInjuryRequest* req,
+    v1::Injury* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    core::Injury i;
+    CLINIC_ASSIGN_OR_RETURN(
+        i.athlete_id,
+        IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
+    const v1::Injury& in = req->injury();
+    CLINIC_RETURN_IF_ERROR(api::CheckText(in.region(), "injury.region",
+                                          api::kMaxNameLength, false));
+    CLINIC_RETURN_IF_ERROR(
+        api::CheckText(in.note(), "injury.note", api::kMaxNoteLength, true));
+    i.region = in.region();
+    i.note = in.note();
+    i.since = clinic_->Now();
+    if (in.has_since_time()) {
+      CLINIC_ASSIGN_OR_RETURN(
+          i.since, api::TimeFromProto(in.since_time(), "injury.since_time"));
+    }
+    CLINIC_ASSIGN_OR_RETURN(i, clinic_->AddInjury(std::move(i)));
+    api::ToProto(i, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AthleteService::ResolveInjury(
+    grpc::CallbackServerContext* ctx, const v1::ResolveInjuryRequest* req,
+    v1::Injury* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Id id, IdFromProto(IdKind::kInjury, req->injury_id(), "injury_id"));
+    CLINIC_ASSIGN_OR_RETURN(core::Injury i, clinic_->ResolveInjury(id));
+    api::ToProto(i, resp);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace clinic

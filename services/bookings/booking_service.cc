@@ -1,0 +1,179 @@
+#include "services/bookings/booking_service.h"
+
+#include "services/api/convert.h"
+#include "services/api/status.h"
+#include "services/api/unary.h"
+#include "services/core/status_macros.h"
+
+namespace clinic {
+namespace {
+
+using api::IdFromProto;
+using api::InvalidField;
+using api::Unary;
+using core::IdKind;
+
+absl::StatusOr<SessionSpec> SpecFromProto(const v1::SessionSpec& in) {
+  SessionSpec spec;
+  CLINIC_ASSIGN_OR_RETURN(
+      spec.athlete_id,
+      IdFromProto(IdKind::kAthlete, in.athlete_id(), "session.athlete_id"));
+  CLINIC_ASSIGN_OR_RETURN(
+      spec.therapist_id,
+      IdFromProto(IdKind::kTherapist, in.therapist_id(), "session.therapist_id"));
+  CLINIC_ASSIGN_OR_RETURN(
+      spec.modality, api::ModalityFromProto(in.modality(), "session.modality"));
+  if (!in.has_start_time()) {
+    return InvalidField("session.start_time", "is required");
+  }
+  CLINIC_ASSIGN_OR_RETURN(
+      spec.start, api::TimeFromProto(in.start_time(), "session.start_time"));
+  if (in.has_duration()) {
+    CLINIC_ASSIGN_OR_RETURN(
+        spec.duration,
+        api::DurationFromProto(in.duration(), "session.duration",
+                               absl::Minutes(15), core::kMaxSessionLength));
+  }
+  return spec;
+}
+
+void FindingsToProto(const std::vector<core::Finding>& findings,
+                     google::protobuf::RepeatedPtrField<v1::Finding>* out) {
+  for (const core::Finding& f : findings) api::ToProto(f, out->Add());
+}
+
+// The response of a reservation or move, or the rejection status.
+absl::Status ReservationToProto(const Reservation& r,
+                                v1::ReserveSlotResponse* resp) {
+  if (!r.verdict.allowed()) return api::RejectionStatus(r.verdict);
+  api::ToProto(r.booking, resp->mutable_booking());
+  FindingsToProto(r.verdict.warnings, resp->mutable_warnings());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* BookingService::CheckBooking(
+    grpc::CallbackServerContext* ctx, const v1::CheckBookingRequest* req,
+    v1::CheckBookingResponse* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(SessionSpec spec, SpecFromProto(req->session()));
+    CLINIC_ASSIGN_OR_RETURN(core::Verdict verdict, clinic_->Check(spec));
+    resp->set_allowed(verdict.allowed());
+    FindingsToProto(verdict.violations, resp->mutable_violations());
+    FindingsToProto(verdict.warnings, resp->mutable_warnings());
+    if (!verdict.allowed()) {
+      resp->set_message(std::string(api::RejectionStatus(verdict).message()));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* BookingService::ReserveSlot(
+    grpc::CallbackServerContext* ctx, const v1::ReserveSlotRequest* req,
+    v1::ReserveSlotResponse* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_RETURN_IF_ERROR(api::CheckText(req->request_id(), "request_id",
+                                          api::kMaxRequestIdLength, false));
+    CLINIC_ASSIGN_OR_RETURN(SessionSpec spec, SpecFromProto(req->session()));
+    CLINIC_ASSIGN_OR_RETURN(Reservation r,
+                            clinic_->Reserve(spec, req->request_id()));
+    return ReservationToProto(r, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* BookingService::CancelBooking(
+    grpc::CallbackServerContext* ctx, const v1::CancelBookingRequest* req,
+    v1::Booking* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Id id,
+        IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
+    CLINIC_RETURN_IF_ERROR(
+        api::CheckText(req->reason(), "reason", api::kMaxNoteLength, false));
+    CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->Cancel(id, req->reason()));
+    api::ToProto(b, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
+    grpc::CallbackServerContext* ctx, const v1::RescheduleBookingRequest* req,
+    v1::ReserveSlotResponse* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Id id,
+        IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
+    if (!req->has_start_time()) return InvalidField("start_time", "is required");
+    CLINIC_ASSIGN_OR_RETURN(absl::Time start,
+                            api::TimeFromProto(req->start_time(), "start_time"));
+    CLINIC_ASSIGN_OR_RETURN(Reservation r, clinic_->Reschedule(id, start));
+    return ReservationToProto(r, resp);
+  });
+}
+
+grpc::ServerUnaryReactor* BookingService::GetBooking(
+    grpc::CallbackServerContext* ctx, const v1::GetBookingRequest* req,
+    v1::Booking* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Id id,
+        IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
+    CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->GetBooking(id));
+    api::ToProto(b, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* BookingService::ListBookings(
+    grpc::CallbackServerContext* ctx, const v1::ListBookingsRequest* req,
+    v1::ListBookingsResponse* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    storage::BookingFilter filter;
+    if (!req->athlete_id().empty()) {
+      CLINIC_ASSIGN_OR_RETURN(
+          filter.athlete_id,
+          IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
+    }
+    if (!req->therapist_id().empty()) {
+      CLINIC_ASSIGN_OR_RETURN(
+          filter.therapist_id,
+          IdFromProto(IdKind::kTherapist, req->therapist_id(), "therapist_id"));
+    }
+    if (req->has_start_time()) {
+      CLINIC_ASSIGN_OR_RETURN(filter.from,
+                              api::TimeFromProto(req->start_time(), "start_time"));
+    }
+    if (req->has_end_time()) {
+      CLINIC_ASSIGN_OR_RETURN(filter.to,
+                              api::TimeFromProto(req->end_time(), "end_time"));
+    }
+    if (filter.to <= filter.from) {
+      return InvalidField("end_time", "must be after start_time");
+    }
+    filter.at_risk_only = req->at_risk_only();
+    filter.confirmed_only = !req->include_cancelled();
+    CLINIC_ASSIGN_OR_RETURN(int limit, api::PageSizeFromProto(req->page_size()));
+    CLINIC_ASSIGN_OR_RETURN(storage::BookingCursor after,
+                            api::BookingCursorFromPageToken(req->page_token()));
+    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Booking> list,
+                            clinic_->ListBookings(filter, after, limit + 1));
+    const bool more = static_cast<int>(list.size()) > limit;
+    if (more) list.pop_back();
+    for (const core::Booking& b : list) api::ToProto(b, resp->add_bookings());
+    if (more) resp->set_next_page_token(api::BookingPageToken(list.back()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* BookingService::GetRules(
+    grpc::CallbackServerContext* ctx, const v1::GetRulesRequest*,
+    v1::RuleSet* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    api::ToProto(clinic_->rules(), resp);
+    resp->set_time_zone(clinic_->zone().name());
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace clinic

@@ -1,0 +1,405 @@
+#include "services/clinic/clinic.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/core/ids.h"
+#include "services/core/status_macros.h"
+
+namespace clinic {
+namespace {
+
+using core::Booking;
+using core::IdKind;
+using storage::BookingFilter;
+using storage::Reader;
+using storage::Transaction;
+
+constexpr int kAll = std::numeric_limits<int>::max();
+
+// Runs `fn` (returning StatusOr<T>) in a read snapshot and returns its
+// result.
+template <typename Fn>
+auto InRead(storage::Store* store, Fn fn)
+    -> decltype(fn(std::declval<Reader&>())) {
+  decltype(fn(std::declval<Reader&>())) result = absl::UnknownError("unset");
+  const absl::Status s = store->Read([&](Reader& r) {
+    result = fn(r);
+    return result.status();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+// Runs `fn` (returning StatusOr<T>) in a write transaction, committed only
+// when fn succeeds, and returns its result.
+template <typename Fn>
+auto InWrite(storage::Store* store, Fn fn)
+    -> decltype(fn(std::declval<Transaction&>())) {
+  decltype(fn(std::declval<Transaction&>())) result =
+      absl::UnknownError("unset");
+  const absl::Status s = store->Write([&](Transaction& tx) {
+    result = fn(tx);
+    return result.status();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+// What makes two reservations "the same request".
+std::string Fingerprint(const Booking& b) {
+  return absl::StrCat(b.athlete_id, "/", b.therapist_id, "/",
+                      static_cast<int>(b.modality), "/",
+                      absl::ToUnixMicros(b.start), "/",
+                      absl::ToUnixMicros(b.end));
+}
+
+std::string JoinMessages(const std::vector<core::Finding>& findings) {
+  return absl::StrJoin(findings, " ",
+                       [](std::string* out, const core::Finding& f) {
+                         out->append(f.message);
+                       });
+}
+
+BookingFilter ConfirmedOf(Id athlete_id, Id therapist_id, absl::Time from,
+                          absl::Time to) {
+  BookingFilter f;
+  f.athlete_id = athlete_id;
+  f.therapist_id = therapist_id;
+  f.from = from;
+  f.to = to;
+  f.confirmed_only = true;
+  return f;
+}
+
+}  // namespace
+
+Clinic::Clinic(storage::Store* store, const core::Clock* clock,
+               core::RuleTable rules, absl::TimeZone zone)
+    : store_(store), clock_(clock), rules_(std::move(rules)), zone_(zone) {}
+
+// --- Therapists -----------------------------------------------------------
+
+absl::StatusOr<core::Therapist> Clinic::CreateTherapist(core::Therapist t) {
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Therapist> {
+    CLINIC_ASSIGN_OR_RETURN(t.id, tx.InsertTherapist(t));
+    return t;
+  });
+}
+
+absl::StatusOr<core::Therapist> Clinic::GetTherapist(Id id) {
+  return InRead(store_, [&](Reader& r) { return r.GetTherapist(id); });
+}
+
+absl::StatusOr<std::vector<core::Therapist>> Clinic::ListTherapists(
+    std::optional<core::Modality> offering, const storage::PageRequest& page) {
+  return InRead(store_,
+                [&](Reader& r) { return r.ListTherapists(offering, page); });
+}
+
+absl::StatusOr<core::Therapist> Clinic::UpdateTherapist(
+    Id id, absl::FunctionRef<absl::Status(core::Therapist&)> change) {
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Therapist> {
+    CLINIC_ASSIGN_OR_RETURN(core::Therapist t, tx.GetTherapist(id));
+    CLINIC_RETURN_IF_ERROR(change(t));
+    CLINIC_RETURN_IF_ERROR(tx.UpdateTherapist(t));
+    return t;
+  });
+}
+
+absl::StatusOr<core::TimeOff> Clinic::AddTimeOff(core::TimeOff t) {
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::TimeOff> {
+    CLINIC_RETURN_IF_ERROR(tx.GetTherapist(t.therapist_id).status());
+    CLINIC_ASSIGN_OR_RETURN(t.id, tx.InsertTimeOff(t));
+    return t;
+  });
+}
+
+absl::Status Clinic::DeleteTimeOff(Id therapist_id, Id time_off_id) {
+  return store_->Write([&](Transaction& tx) {
+    return tx.DeleteTimeOff(therapist_id, time_off_id);
+  });
+}
+
+// --- Athletes -------------------------------------------------------------
+
+absl::StatusOr<core::Athlete> Clinic::CreateAthlete(core::Athlete a) {
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Athlete> {
+    CLINIC_ASSIGN_OR_RETURN(a.id, tx.InsertAthlete(a));
+    return a;
+  });
+}
+
+absl::StatusOr<core::Athlete> Clinic::GetAthlete(Id id) {
+  return InRead(store_, [&](Reader& r) { return r.GetAthlete(id); });
+}
+
+absl::StatusOr<std::vector<core::Athlete>> Clinic::ListAthletes(
+    const storage::PageRequest& page) {
+  return InRead(store_, [&](Reader& r) { return r.ListAthletes(page); });
+}
+
+absl::StatusOr<EventOutcome> Clinic::AddEvent(core::Event e) {
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<EventOutcome> {
+    CLINIC_RETURN_IF_ERROR(tx.GetAthlete(e.athlete_id).status());
+    CLINIC_ASSIGN_OR_RETURN(e.id, tx.InsertEvent(e));
+    CLINIC_ASSIGN_OR_RETURN(
+        std::vector<AtRiskSession> at_risk,
+        RefreshAtRisk(tx, e.athlete_id, e.start - core::ContextReachAfter(rules_),
+                      e.end + core::ContextReachBefore(rules_)));
+    EventOutcome out{e, {}};
+    for (AtRiskSession& s : at_risk) {
+      const bool caused_by_e =
+          std::any_of(s.violations.begin(), s.violations.end(),
+                      [&](const core::Finding& f) { return f.event_id == e.id; });
+      if (caused_by_e) out.at_risk.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+absl::Status Clinic::DeleteEvent(Id event_id) {
+  return store_->Write([&](Transaction& tx) -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(core::Event e, tx.GetEvent(event_id));
+    CLINIC_RETURN_IF_ERROR(tx.DeleteEvent(event_id));
+    return RefreshAtRisk(tx, e.athlete_id,
+                         e.start - core::ContextReachAfter(rules_),
+                         e.end + core::ContextReachBefore(rules_))
+        .status();
+  });
+}
+
+absl::StatusOr<std::vector<core::Event>> Clinic::ListEvents(Id athlete_id,
+                                                            absl::Time from,
+                                                            absl::Time to) {
+  return InRead(store_, [&](Reader& r) -> absl::StatusOr<std::vector<core::Event>> {
+    CLINIC_RETURN_IF_ERROR(r.GetAthlete(athlete_id).status());
+    return r.ListEvents(athlete_id, from, to);
+  });
+}
+
+absl::StatusOr<core::Injury> Clinic::AddInjury(core::Injury i) {
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Injury> {
+    CLINIC_RETURN_IF_ERROR(tx.GetAthlete(i.athlete_id).status());
+    CLINIC_ASSIGN_OR_RETURN(i.id, tx.InsertInjury(i));
+    CLINIC_RETURN_IF_ERROR(
+        RefreshAtRisk(tx, i.athlete_id, Now(), absl::InfiniteFuture()).status());
+    return i;
+  });
+}
+
+absl::StatusOr<core::Injury> Clinic::ResolveInjury(Id injury_id) {
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Injury> {
+    CLINIC_ASSIGN_OR_RETURN(core::Injury i, tx.GetInjury(injury_id));
+    if (!i.active()) return i;
+    i.resolved = Now();
+    CLINIC_RETURN_IF_ERROR(tx.UpdateInjury(i));
+    CLINIC_RETURN_IF_ERROR(
+        RefreshAtRisk(tx, i.athlete_id, Now(), absl::InfiniteFuture()).status());
+    return i;
+  });
+}
+
+absl::StatusOr<std::vector<core::Injury>> Clinic::ListInjuries(Id athlete_id) {
+  return InRead(store_, [&](Reader& r) {
+    return r.ListInjuries(athlete_id, /*active_only=*/false);
+  });
+}
+
+// --- Bookings -------------------------------------------------------------
+
+absl::StatusOr<core::Verdict> Clinic::Evaluate(
+    Reader& r, const core::Therapist& therapist, const core::Athlete& athlete,
+    const core::SessionRequest& session) {
+  const absl::Time from = session.start - core::ContextReachBefore(rules_);
+  const absl::Time to = session.end + core::ContextReachAfter(rules_);
+  CLINIC_ASSIGN_OR_RETURN(std::vector<core::Event> events,
+                          r.ListEvents(athlete.id, from, to));
+  const core::Calendar calendar(std::move(events));
+  core::BookingContext ctx;
+  ctx.now = Now();
+  ctx.therapist = &therapist;
+  ctx.athlete = &athlete;
+  ctx.calendar = &calendar;
+  CLINIC_ASSIGN_OR_RETURN(ctx.injuries,
+                          r.ListInjuries(athlete.id, /*active_only=*/true));
+  CLINIC_ASSIGN_OR_RETURN(
+      ctx.athlete_sessions,
+      r.ListBookings(ConfirmedOf(athlete.id, 0, from, to), {}, kAll));
+  CLINIC_ASSIGN_OR_RETURN(
+      ctx.therapist_sessions,
+      r.ListBookings(
+          ConfirmedOf(0, therapist.id, session.start - therapist.turnover_buffer,
+                      session.end + therapist.turnover_buffer),
+          {}, kAll));
+  return core::Evaluate(rules_, zone_, session, ctx);
+}
+
+absl::StatusOr<std::vector<AtRiskSession>> Clinic::RefreshAtRisk(
+    Transaction& tx, Id athlete_id, absl::Time from, absl::Time to) {
+  const absl::Time now = Now();
+  CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete, tx.GetAthlete(athlete_id));
+  CLINIC_ASSIGN_OR_RETURN(
+      std::vector<Booking> sessions,
+      tx.ListBookings(ConfirmedOf(athlete_id, 0, std::max(from, now), to), {},
+                      kAll));
+  if (sessions.empty()) return std::vector<AtRiskSession>{};
+  CLINIC_ASSIGN_OR_RETURN(
+      std::vector<core::Event> events,
+      tx.ListEvents(athlete_id,
+                    sessions.front().start - core::ContextReachBefore(rules_),
+                    sessions.back().end + core::ContextReachAfter(rules_)));
+  const core::Calendar calendar(std::move(events));
+  core::BookingContext ctx;
+  ctx.now = now;
+  ctx.athlete = &athlete;
+  ctx.calendar = &calendar;
+  CLINIC_ASSIGN_OR_RETURN(ctx.injuries,
+                          tx.ListInjuries(athlete_id, /*active_only=*/true));
+
+  std::vector<AtRiskSession> at_risk;
+  for (Booking& b : sessions) {
+    if (b.start <= now) continue;
+    std::vector<core::Finding> violations =
+        core::AthleteViolations(rules_, zone_, b, ctx);
+    const std::string reason = JoinMessages(violations);
+    if (b.at_risk != !violations.empty() || b.at_risk_reason != reason) {
+      b.at_risk = !violations.empty();
+      b.at_risk_reason = reason;
+      b.update_time = now;
+      CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+    }
+    if (b.at_risk) at_risk.push_back({b, std::move(violations)});
+  }
+  return at_risk;
+}
+
+absl::StatusOr<core::Verdict> Clinic::Check(const SessionSpec& spec) {
+  return InRead(store_, [&](Reader& r) -> absl::StatusOr<core::Verdict> {
+    CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
+                            r.GetTherapist(spec.therapist_id));
+    CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete, r.GetAthlete(spec.athlete_id));
+    return Evaluate(r, therapist, athlete, SessionOf(spec));
+  });
+}
+
+core::SessionRequest Clinic::SessionOf(const SessionSpec& spec) const {
+  core::SessionRequest s;
+  s.modality = spec.modality;
+  s.start = spec.start;
+  const core::ModalityRule* rule = rules_.Find(spec.modality);
+  s.end = spec.start + spec.duration.value_or(rule ? rule->length
+                                                   : absl::Hours(1));
+  return s;
+}
+
+absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
+                                            const std::string& request_id) {
+  const core::SessionRequest session = SessionOf(spec);
+  Booking b;
+  b.athlete_id = spec.athlete_id;
+  b.therapist_id = spec.therapist_id;
+  b.modality = spec.modality;
+  b.start = session.start;
+  b.end = session.end;
+  b.request_id = request_id;
+  b.request_hash = Fingerprint(b);
+
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<Reservation> {
+    Reservation out;
+    std::optional<Booking> first;
+    if (!request_id.empty()) {
+      CLINIC_ASSIGN_OR_RETURN(first, tx.FindBookingByRequestId(request_id));
+      if (first && first->request_hash != b.request_hash) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "request_id: \"", request_id, "\" was already used for booking ",
+            core::FormatId(IdKind::kBooking, first->id),
+            ", a different session; use a new request_id for a new booking"));
+      }
+    }
+    CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
+                            tx.GetTherapist(spec.therapist_id));
+    CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete,
+                            tx.GetAthlete(spec.athlete_id));
+    if (first) {
+      // A retry: the first answer again, with its warnings.
+      core::SessionRequest again = session;
+      again.booking_id = first->id;
+      CLINIC_ASSIGN_OR_RETURN(core::Verdict v,
+                              Evaluate(tx, therapist, athlete, again));
+      out.verdict.warnings = std::move(v.warnings);
+      out.booking = *std::move(first);
+      return out;
+    }
+    CLINIC_ASSIGN_OR_RETURN(out.verdict,
+                            Evaluate(tx, therapist, athlete, session));
+    if (!out.verdict.allowed()) return out;
+    b.create_time = b.update_time = Now();
+    CLINIC_ASSIGN_OR_RETURN(b.id, tx.InsertBooking(b));
+    out.booking = b;
+    return out;
+  });
+}
+
+absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id,
+                                               absl::Time start) {
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<Reservation> {
+    Reservation out;
+    CLINIC_ASSIGN_OR_RETURN(out.booking, tx.GetBooking(booking_id));
+    Booking& b = out.booking;
+    if (b.state == core::BookingState::kCancelled) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("booking ", core::FormatId(IdKind::kBooking, b.id),
+                       " is cancelled; reserve a new session instead"));
+    }
+    core::SessionRequest session;
+    session.modality = b.modality;
+    session.start = start;
+    session.end = start + (b.end - b.start);
+    session.booking_id = b.id;
+    CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
+                            tx.GetTherapist(b.therapist_id));
+    CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete, tx.GetAthlete(b.athlete_id));
+    CLINIC_ASSIGN_OR_RETURN(out.verdict,
+                            Evaluate(tx, therapist, athlete, session));
+    if (!out.verdict.allowed()) return out;
+    b.start = session.start;
+    b.end = session.end;
+    b.at_risk = false;
+    b.at_risk_reason.clear();
+    b.update_time = Now();
+    CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+    return out;
+  });
+}
+
+absl::StatusOr<Booking> Clinic::Cancel(Id booking_id, std::string reason) {
+  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<Booking> {
+    CLINIC_ASSIGN_OR_RETURN(Booking b, tx.GetBooking(booking_id));
+    if (b.state == core::BookingState::kCancelled) return b;
+    b.state = core::BookingState::kCancelled;
+    b.cancel_reason = std::move(reason);
+    b.at_risk = false;
+    b.at_risk_reason.clear();
+    b.update_time = Now();
+    CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+    return b;
+  });
+}
+
+absl::StatusOr<Booking> Clinic::GetBooking(Id id) {
+  return InRead(store_, [&](Reader& r) { return r.GetBooking(id); });
+}
+
+absl::StatusOr<std::vector<Booking>> Clinic::ListBookings(
+    const BookingFilter& filter, const storage::BookingCursor& after,
+    int limit) {
+  return InRead(store_, [&](Reader& r) {
+    return r.ListBookings(filter, after, limit);
+  });
+}
+
+}  // namespace clinic

@@ -1,0 +1,126 @@
+// The clinic's use cases: what the gRPC services do, in domain terms. Every
+// write runs inside one store transaction, so the rules see a stable view
+// and no two sessions can take one slot. Inputs are validated by the API
+// layer; this layer checks existence (NOT_FOUND) and the rules.
+// Thread-safe.
+#ifndef CLINIC_SERVICES_CLINIC_CLINIC_H_
+#define CLINIC_SERVICES_CLINIC_CLINIC_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/core/clock.h"
+#include "services/core/rule_table.h"
+#include "services/core/rules.h"
+#include "services/core/types.h"
+#include "services/storage/store.h"
+
+namespace clinic {
+
+using core::Id;
+
+// A session to check or book.
+struct SessionSpec {
+  Id athlete_id = 0;
+  Id therapist_id = 0;
+  core::Modality modality = core::Modality::kDeepTissue;
+  absl::Time start;
+  std::optional<absl::Duration> duration;  // default: the modality's length
+};
+
+// The outcome of a reservation or a move: a booking when the verdict allows
+// it, otherwise the verdict's violations say why not.
+struct Reservation {
+  core::Verdict verdict;
+  core::Booking booking;  // valid only when verdict.allowed()
+};
+
+struct AtRiskSession {
+  core::Booking booking;
+  std::vector<core::Finding> violations;
+};
+
+struct EventOutcome {
+  core::Event event;
+  std::vector<AtRiskSession> at_risk;  // sessions the event now breaks
+};
+
+class Clinic {
+ public:
+  // `store` and `clock` must outlive the Clinic.
+  Clinic(storage::Store* store, const core::Clock* clock,
+         core::RuleTable rules, absl::TimeZone zone);
+
+  const core::RuleTable& rules() const { return rules_; }
+  const absl::TimeZone& zone() const { return zone_; }
+  absl::Time Now() const { return clock_->Now(); }
+
+  // Therapists. The caller fills in defaults (turnover buffer) first.
+  absl::StatusOr<core::Therapist> CreateTherapist(core::Therapist t);
+  absl::StatusOr<core::Therapist> GetTherapist(Id id);
+  absl::StatusOr<std::vector<core::Therapist>> ListTherapists(
+      std::optional<core::Modality> offering, const storage::PageRequest& page);
+  // Reads the therapist, applies `change`, validates nothing more, stores.
+  absl::StatusOr<core::Therapist> UpdateTherapist(
+      Id id, absl::FunctionRef<absl::Status(core::Therapist&)> change);
+  absl::StatusOr<core::TimeOff> AddTimeOff(core::TimeOff t);
+  absl::Status DeleteTimeOff(Id therapist_id, Id time_off_id);
+
+  // Athletes and their calendars.
+  absl::StatusOr<core::Athlete> CreateAthlete(core::Athlete a);
+  absl::StatusOr<core::Athlete> GetAthlete(Id id);
+  absl::StatusOr<std::vector<core::Athlete>> ListAthletes(
+      const storage::PageRequest& page);
+  // Records the event whatever it breaks, then re-checks the athlete's
+  // upcoming sessions near it and marks those that now break a hard rule.
+  absl::StatusOr<EventOutcome> AddEvent(core::Event e);
+  absl::Status DeleteEvent(Id event_id);
+  absl::StatusOr<std::vector<core::Event>> ListEvents(Id athlete_id,
+                                                      absl::Time from,
+                                                      absl::Time to);
+  absl::StatusOr<core::Injury> AddInjury(core::Injury i);
+  absl::StatusOr<core::Injury> ResolveInjury(Id injury_id);
+  absl::StatusOr<std::vector<core::Injury>> ListInjuries(Id athlete_id);
+
+  // Bookings.
+  absl::StatusOr<core::Verdict> Check(const SessionSpec& spec);
+  // Idempotent on a non-empty request_id: a repeat of the same session
+  // returns the first booking; the same key for another session is
+  // ALREADY_EXISTS.
+  absl::StatusOr<Reservation> Reserve(const SessionSpec& spec,
+                                      const std::string& request_id);
+  // Moves the booking to `start` keeping its length, or leaves it where it
+  // is when the new time breaks a rule. FAILED_PRECONDITION if cancelled.
+  absl::StatusOr<Reservation> Reschedule(Id booking_id, absl::Time start);
+  // Cancelling a cancelled booking returns it unchanged.
+  absl::StatusOr<core::Booking> Cancel(Id booking_id, std::string reason);
+  absl::StatusOr<core::Booking> GetBooking(Id id);
+  absl::StatusOr<std::vector<core::Booking>> ListBookings(
+      const storage::BookingFilter& filter, const storage::BookingCursor& after,
+      int limit);
+
+ private:
+  absl::StatusOr<core::Verdict> Evaluate(storage::Reader& r,
+                                         const core::Therapist& therapist,
+                                         const core::Athlete& athlete,
+                                         const core::SessionRequest& session);
+  core::SessionRequest SessionOf(const SessionSpec& spec) const;
+  // Re-checks the athlete's upcoming confirmed sessions intersecting
+  // [from, to) after their calendar changed, stores each one's at-risk mark
+  // and returns those at risk.
+  absl::StatusOr<std::vector<AtRiskSession>> RefreshAtRisk(
+      storage::Transaction& tx, Id athlete_id, absl::Time from, absl::Time to);
+
+  storage::Store* const store_;
+  const core::Clock* const clock_;
+  const core::RuleTable rules_;
+  const absl::TimeZone zone_;
+};
+
+}  // namespace clinic
+
+#endif  // CLINIC_SERVICES_CLINIC_CLINIC_H_

@@ -1,0 +1,76 @@
+#include "services/clinicd/demo.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/core/ids.h"
+#include "services/core/status_macros.h"
+#include "services/core/time_format.h"
+
+namespace clinic {
+namespace {
+
+using core::Modality;
+
+core::Therapist DemoTherapist(std::string name, std::vector<Modality> offers,
+                              int first_day, int last_day, int from_hour,
+                              int to_hour) {
+  core::Therapist t;
+  t.name = std::move(name);
+  t.modalities = std::move(offers);
+  for (Modality m : t.modalities) {
+    t.prices.push_back({m, m == Modality::kActiveRelease ? 9500 : 8500});
+  }
+  for (int d = first_day; d <= last_day; ++d) {
+    t.hours.push_back({static_cast<absl::Weekday>(d), from_hour * 60,
+                       to_hour * 60});
+  }
+  return t;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> SeedDemo(Clinic& clinic) {
+  CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> existing,
+                          clinic.ListTherapists(std::nullopt, {1, 0}));
+  if (!existing.empty()) return std::string();
+
+  CLINIC_ASSIGN_OR_RETURN(
+      core::Therapist maya,
+      clinic.CreateTherapist(DemoTherapist(
+          "Maya Okafor",
+          {Modality::kDeepTissue, Modality::kActiveRelease, Modality::kSports},
+          0, 5, 9, 18)));  // Mon-Sat 09:00-18:00
+  CLINIC_ASSIGN_OR_RETURN(
+      core::Therapist sam,
+      clinic.CreateTherapist(DemoTherapist(
+          "Sam Lindqvist", {Modality::kDeepTissue, Modality::kSports}, 1, 6,
+          10, 19)));  // Tue-Sun 10:00-19:00
+  core::Athlete jordan;
+  jordan.name = "Jordan Rivera";
+  jordan.email = "jordan@example.com";
+  CLINIC_ASSIGN_OR_RETURN(jordan, clinic.CreateAthlete(jordan));
+
+  // The race: 07:00 on the first Sunday at least five days ahead.
+  const absl::TimeZone zone = clinic.zone();
+  absl::CivilDay day =
+      absl::ToCivilDay(clinic.Now() + absl::Hours(5 * 24), zone);
+  while (absl::GetWeekday(day) != absl::Weekday::sunday) ++day;
+  core::Event race;
+  race.athlete_id = jordan.id;
+  race.kind = core::EventKind::kRace;
+  race.name = "Harbor Half Marathon";
+  race.start = absl::FromCivil(absl::CivilHour(day) + 7, zone);
+  race.end = race.start + clinic.rules().default_race_duration;
+  CLINIC_RETURN_IF_ERROR(clinic.AddEvent(race).status());
+
+  const std::string friday = absl::FormatCivilTime(day - 2);
+  return absl::StrCat(
+      "demo clinic: therapists ", core::FormatId(core::IdKind::kTherapist, maya.id),
+      " (", maya.name, ") and ", core::FormatId(core::IdKind::kTherapist, sam.id),
+      " (", sam.name, "); athlete ",
+      core::FormatId(core::IdKind::kAthlete, jordan.id), " (", jordan.name,
+      ") races \"", race.name, "\" ", core::FormatInstant(race.start, zone),
+      ".\n  A deep tissue massage on Friday ", friday,
+      " 16:00 is rejected (too close to the race); Wednesday 10:00 is fine.");
+}
+
+}  // namespace clinic

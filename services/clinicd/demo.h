@@ -1,0 +1,19 @@
+#ifndef CLINIC_SERVICES_CLINICD_DEMO_H_
+#define CLINIC_SERVICES_CLINICD_DEMO_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/clinic/clinic.h"
+
+namespace clinic {
+
+// Seeds a demo clinic when the store has no therapist: two therapists, an
+// athlete with an injury and a race on the first Sunday at least five days
+// ahead. Returns a few lines telling what was seeded and what to try, or
+// an empty string when the store already had data.
+absl::StatusOr<std::string> SeedDemo(Clinic& clinic);
+
+}  // namespace clinic
+
+#endif  // CLINIC_SERVICES_CLINICD_DEMO_H_

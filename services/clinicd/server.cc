@@ -1,0 +1,162 @@
+#include "services/clinicd/server.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/api/convert.h"
+#include "services/athletes/athlete_service.h"
+#include "services/bookings/booking_service.h"
+#include "services/clinic/clinic.h"
+#include "services/clinicd/demo.h"
+#include "services/core/clock.h"
+#include "services/core/status_macros.h"
+#include "services/storage/sqlite/sqlite_store.h"
+#include "services/therapists/therapist_service.h"
+
+namespace clinic {
+namespace {
+
+// Collects text-format parse errors as one readable message.
+class ErrorCollector final : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    absl::StrAppend(&errors_, errors_.empty() ? "" : "; ", "line ", line + 1,
+                    " column ", column + 1, ": ", message);
+  }
+  const std::string& errors() const { return errors_; }
+
+ private:
+  std::string errors_;
+};
+
+absl::StatusOr<core::RuleTable> LoadRules(const std::string& path) {
+  if (path.empty()) return core::RuleTable::Defaults();
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--rules: cannot read \"", path, "\""));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  v1::RuleSet rules;
+  google::protobuf::TextFormat::Parser parser;
+  ErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text.str(), &rules)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--rules: ", path, ": ", errors.errors()));
+  }
+  absl::StatusOr<core::RuleTable> table =
+      api::RulesFromProto(rules, core::RuleTable::Defaults());
+  if (!table.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--rules: ", path, ": ", table.status().message()));
+  }
+  return table;
+}
+
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunServer(const ServerOptions& options) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(options.time_zone, &zone)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--timezone: unknown time zone \"", options.time_zone,
+        "\" (an IANA name such as America/New_York)"));
+  }
+  CLINIC_ASSIGN_OR_RETURN(core::RuleTable rules, LoadRules(options.rules_path));
+
+  const std::filesystem::path db(options.db_path);
+  if (db.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(db.parent_path(), ec);
+    if (ec) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--db: cannot create folder ", db.parent_path().string(), ": ",
+          ec.message()));
+    }
+  }
+  CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<storage::SqliteStore> store,
+                          storage::SqliteStore::Open(options.db_path));
+  core::RealClock clock;
+  Clinic clinic(store.get(), &clock, std::move(rules), zone);
+  std::string demo;
+  if (options.demo) {
+    CLINIC_ASSIGN_OR_RETURN(demo, SeedDemo(clinic));
+  }
+
+  TherapistService therapists(&clinic);
+  AthleteService athletes(&clinic);
+  BookingService bookings(&clinic);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&therapists);
+  builder.RegisterService(&athletes);
+  builder.RegisterService(&bookings);
+
+  // Signals are taken by a dedicated thread; block them before gRPC starts
+  // its threads so they inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen: cannot serve on ", options.listen));
+  }
+  if (!options.port_file.empty()) {
+    CLINIC_RETURN_IF_ERROR(WritePortFile(options.port_file, port));
+  }
+  const std::string host =
+      options.listen.substr(0, options.listen.rfind(':'));
+  std::printf("clinicd: serving clinic.v1 on %s:%d (SQLite %s, time zone %s)\n",
+              host.c_str(), port, options.db_path.c_str(), zone.name().c_str());
+  if (!demo.empty()) std::printf("%s\n", demo.c_str());
+  std::printf("clinicd: Ctrl-C stops it.\n");
+  std::fflush(stdout);
+
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::fprintf(stderr, "clinicd: signal %d, shutting down\n", sig);
+    server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  });
+  server->Wait();
+  stopper.join();
+  return absl::OkStatus();
+}
+
+}  // namespace clinic

@@ -1,0 +1,35 @@
+// clinicd: hosts clinic.v1 (therapists, athletes, bookings), gRPC health
+// checking and server reflection over one store.
+#ifndef CLINIC_SERVICES_CLINICD_SERVER_H_
+#define CLINIC_SERVICES_CLINICD_SERVER_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace clinic {
+
+struct ServerOptions {
+  // host:port to listen on; port 0 picks a free one. Default: loopback.
+  std::string listen = "127.0.0.1:50051";
+  // The SQLite file; its folder is created when missing.
+  std::string db_path = "data/clinic.db";
+  // The clinic's IANA time zone: working hours and messages use it.
+  std::string time_zone = "America/New_York";
+  // A clinic.v1.RuleSet in protobuf text format overriding the defaults of
+  // RULES.md; empty: the defaults.
+  std::string rules_path;
+  // Seed a demo clinic when the store has no therapist yet.
+  bool demo = false;
+  // When set, the chosen port is written here once the server is serving.
+  std::string port_file;
+};
+
+// Serves until SIGINT or SIGTERM. Returns INVALID_ARGUMENT for bad options
+// (unknown zone, unreadable rules), the store's error when it can't open,
+// OK after a clean shutdown.
+absl::Status RunServer(const ServerOptions& options);
+
+}  // namespace clinic
+
+#endif  // CLINIC_SERVICES_CLINICD_SERVER_H_

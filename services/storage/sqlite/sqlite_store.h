@@ -1,0 +1,79 @@
+// The embedded Store: one SQLite database file in WAL mode.
+//
+// Writes go through one writer connection, one `BEGIN IMMEDIATE` transaction
+// at a time. The mutex serialises writers in this process; SQLite's RESERVED
+// lock serialises them against other processes (or other SqliteStore
+// instances) on the same file. Commits are fsynced (synchronous=FULL), so a
+// Write that returned OK survives a crash. Reads run on a small pool of
+// separate connections, each inside its own snapshot transaction, and never
+// wait for the writer.
+#ifndef CLINIC_SERVICES_STORAGE_SQLITE_SQLITE_STORE_H_
+#define CLINIC_SERVICES_STORAGE_SQLITE_SQLITE_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "services/storage/store.h"
+
+namespace clinic::storage {
+
+class SqliteConnection;  // one sqlite3 handle and its statement cache
+
+class SqliteStore final : public Store {
+ public:
+  // How long a writer (or a reader during WAL recovery) waits for a lock
+  // held by another connection before giving up with UNAVAILABLE.
+  static constexpr int kBusyTimeoutMs = 5000;
+  // At most this many reader connections exist; further readers wait.
+  static constexpr int kMaxReaders = 8;
+
+  // Opens the database at `path`, creating the file if needed, and brings
+  // its schema up to date. Errors: INVALID_ARGUMENT for an empty path,
+  // ":memory:", or a path whose directory does not exist; FAILED_PRECONDITION
+  // for a schema newer than this binary; UNAVAILABLE when the file cannot be
+  // opened or stays locked. Every message names the path.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
+      const std::string& path);
+
+  // No Write or Read may be in flight.
+  ~SqliteStore() override;
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // See Store. Returns UNAVAILABLE when another process holds the write lock
+  // for longer than kBusyTimeoutMs.
+  absl::Status Write(
+      absl::FunctionRef<absl::Status(Transaction&)> fn) override;
+  absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) override;
+
+ private:
+  SqliteStore(std::string path, std::unique_ptr<SqliteConnection> writer);
+
+  // Hands out an idle reader, opens a new one while fewer than kMaxReaders
+  // exist, or waits for one to come back.
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> AcquireReader();
+  // Returns `conn` to the pool, or closes it when it is unusable.
+  void ReleaseReader(std::unique_ptr<SqliteConnection> conn);
+  bool ReaderAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool_mu_);
+
+  const std::string path_;
+
+  absl::Mutex write_mu_;
+  std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mu_);
+
+  absl::Mutex pool_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_
+      ABSL_GUARDED_BY(pool_mu_);
+  int open_readers_ ABSL_GUARDED_BY(pool_mu_) = 0;  // idle + in use
+};
+
+}  // namespace clinic::storage
+
+#endif  // CLINIC_SERVICES_STORAGE_SQLITE_SQLITE_STORE_H_

@@ -1,0 +1,149 @@
+#include "services/therapists/therapist_service.h"
+
+#include <string>
+
+#include "services/api/convert.h"
+#include "services/api/status.h"
+#include "services/api/unary.h"
+#include "services/core/status_macros.h"
+
+namespace clinic {
+
+using api::IdFromProto;
+using api::Unary;
+using core::IdKind;
+
+grpc::ServerUnaryReactor* TherapistService::CreateTherapist(
+    grpc::CallbackServerContext* ctx, const v1::CreateTherapistRequest* req,
+    v1::Therapist* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    core::Therapist t;
+    t.turnover_buffer = clinic_->rules().default_turnover;
+    for (const char* path : api::kTherapistFields) {
+      if (std::string(path) == "turnover_buffer" &&
+          !req->therapist().has_turnover_buffer()) {
+        continue;
+      }
+      CLINIC_RETURN_IF_ERROR(api::ApplyTherapistField(req->therapist(), path, &t));
+    }
+    CLINIC_RETURN_IF_ERROR(api::CheckTherapist(t));
+    CLINIC_ASSIGN_OR_RETURN(t, clinic_->CreateTherapist(std::move(t)));
+    api::ToProto(t, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* TherapistService::GetTherapist(
+    grpc::CallbackServerContext* ctx, const v1::GetTherapistRequest* req,
+    v1::Therapist* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(core::Id id,
+                            IdFromProto(IdKind::kTherapist, req->id(), "id"));
+    CLINIC_ASSIGN_OR_RETURN(core::Therapist t, clinic_->GetTherapist(id));
+    api::ToProto(t, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* TherapistService::ListTherapists(
+    grpc::CallbackServerContext* ctx, const v1::ListTherapistsRequest* req,
+    v1::ListTherapistsResponse* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    std::optional<core::Modality> offering;
+    if (req->modality() != v1::MODALITY_UNSPECIFIED) {
+      CLINIC_ASSIGN_OR_RETURN(offering,
+                              api::ModalityFromProto(req->modality(), "modality"));
+    }
+    storage::PageRequest page;
+    CLINIC_ASSIGN_OR_RETURN(page.limit, api::PageSizeFromProto(req->page_size()));
+    CLINIC_ASSIGN_OR_RETURN(page.after_id, api::IdFromPageToken(req->page_token()));
+    ++page.limit;  // one more tells whether another page follows
+    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> list,
+                            clinic_->ListTherapists(offering, page));
+    const bool more = static_cast<int>(list.size()) == page.limit;
+    if (more) list.pop_back();
+    for (const core::Therapist& t : list) api::ToProto(t, resp->add_therapists());
+    if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* TherapistService::UpdateTherapist(
+    grpc::CallbackServerContext* ctx, const v1::UpdateTherapistRequest* req,
+    v1::Therapist* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Id id,
+        IdFromProto(IdKind::kTherapist, req->therapist().id(), "therapist.id"));
+    std::vector<std::string> paths(req->update_mask().paths().begin(),
+                                   req->update_mask().paths().end());
+    if (paths.empty()) {
+      paths.assign(std::begin(api::kTherapistFields),
+                   std::end(api::kTherapistFields));
+    }
+    // Validate before touching the store, then apply inside the transaction.
+    core::Therapist probe;
+    for (const std::string& path : paths) {
+      CLINIC_RETURN_IF_ERROR(
+          api::ApplyTherapistField(req->therapist(), path, &probe));
+    }
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Therapist t,
+        clinic_->UpdateTherapist(id, [&](core::Therapist& t) -> absl::Status {
+          for (const std::string& path : paths) {
+            CLINIC_RETURN_IF_ERROR(
+                api::ApplyTherapistField(req->therapist(), path, &t));
+          }
+          return api::CheckTherapist(t);
+        }));
+    api::ToProto(t, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* TherapistService::AddTimeOff(
+    grpc::CallbackServerContext* ctx, const v1::AddTimeOffRequest* req,
+    v1::TimeOff* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    core::TimeOff off;
+    CLINIC_ASSIGN_OR_RETURN(
+        off.therapist_id,
+        IdFromProto(IdKind::kTherapist, req->therapist_id(), "therapist_id"));
+    const v1::TimeOff& in = req->time_off();
+    if (!in.has_start_time()) {
+      return api::InvalidField("time_off.start_time", "is required");
+    }
+    if (!in.has_end_time()) {
+      return api::InvalidField("time_off.end_time", "is required");
+    }
+    CLINIC_ASSIGN_OR_RETURN(off.start, api::TimeFromProto(in.start_time(),
+                                                          "time_off.start_time"));
+    CLINIC_ASSIGN_OR_RETURN(off.end,
+                            api::TimeFromProto(in.end_time(), "time_off.end_time"));
+    if (off.end <= off.start) {
+      return api::InvalidField("time_off.end_time", "must be after start_time");
+    }
+    CLINIC_RETURN_IF_ERROR(api::CheckText(in.reason(), "time_off.reason",
+                                          api::kMaxNoteLength, false));
+    off.reason = in.reason();
+    CLINIC_ASSIGN_OR_RETURN(off, clinic_->AddTimeOff(std::move(off)));
+    api::ToProto(off, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* TherapistService::DeleteTimeOff(
+    grpc::CallbackServerContext* ctx, const v1::DeleteTimeOffRequest* req,
+    google::protobuf::Empty*) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Id therapist_id,
+        IdFromProto(IdKind::kTherapist, req->therapist_id(), "therapist_id"));
+    CLINIC_ASSIGN_OR_RETURN(
+        core::Id id,
+        IdFromProto(IdKind::kTimeOff, req->time_off_id(), "time_off_id"));
+    return clinic_->DeleteTimeOff(therapist_id, id);
+  });
+}
+
+}  // namespace clinic

@@ -1,0 +1,953 @@
+#include "services/storage/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/core/types.h"
+#include "services/storage/store.h"
+
+namespace clinic::storage {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// --- Status matchers (Abseil 20220623 has none). ---
+
+const absl::Status& GetStatus(const absl::Status& s) { return s; }
+template <typename T>
+const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+
+MATCHER_P2(StatusIs, code, substring, "") {
+  const absl::Status& s = GetStatus(arg);
+  *result_listener << "status: " << s;
+  return s.code() == code && absl::StrContains(s.message(), substring);
+}
+MATCHER(IsOk, "") {
+  const absl::Status& s = GetStatus(arg);
+  *result_listener << "status: " << s;
+  return s.ok();
+}
+
+// --- Values. ---
+
+const absl::Time kT0 =
+    absl::FromCivil(absl::CivilMinute(2026, 3, 2, 9, 0), absl::UTCTimeZone());
+constexpr absl::Duration kMicro = absl::Microseconds(1);
+
+core::Athlete MakeAthlete(const std::string& name) {
+  return core::Athlete{0, name, name + "@example.com"};
+}
+
+core::Therapist MakeTherapist(const std::string& name,
+                              std::vector<core::Modality> modalities) {
+  core::Therapist t;
+  t.name = name;
+  t.modalities = std::move(modalities);
+  t.hours = {{absl::Weekday::monday, 8 * 60, 17 * 60}};
+  return t;
+}
+
+core::Booking MakeBooking(core::Id athlete, core::Id therapist,
+                          absl::Time start, absl::Duration length) {
+  core::Booking b;
+  b.athlete_id = athlete;
+  b.therapist_id = therapist;
+  b.modality = core::Modality::kSports;
+  b.start = start;
+  b.end = start + length;
+  b.create_time = kT0 - absl::Hours(48);
+  b.update_time = b.create_time;
+  return b;
+}
+
+core::Event MakeEvent(core::Id athlete, absl::Time start, absl::Time end) {
+  core::Event e;
+  e.athlete_id = athlete;
+  e.kind = core::EventKind::kHardWorkout;
+  e.name = "intervals";
+  e.start = start;
+  e.end = end;
+  return e;
+}
+
+template <typename T>
+std::vector<core::Id> Ids(const std::vector<T>& rows) {
+  std::vector<core::Id> ids;
+  for (const T& r : rows) ids.push_back(r.id);
+  return ids;
+}
+
+void ExpectSameBooking(const core::Booking& got, const core::Booking& want) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.athlete_id, want.athlete_id);
+  EXPECT_EQ(got.therapist_id, want.therapist_id);
+  EXPECT_EQ(got.modality, want.modality);
+  EXPECT_EQ(got.start, want.start);
+  EXPECT_EQ(got.end, want.end);
+  EXPECT_EQ(got.state, want.state);
+  EXPECT_EQ(got.request_id, want.request_id);
+  EXPECT_EQ(got.request_hash, want.request_hash);
+  EXPECT_EQ(got.at_risk, want.at_risk);
+  EXPECT_EQ(got.at_risk_reason, want.at_risk_reason);
+  EXPECT_EQ(got.cancel_reason, want.cancel_reason);
+  EXPECT_EQ(got.create_time, want.create_time);
+  EXPECT_EQ(got.update_time, want.update_time);
+}
+
+// Every test gets a fresh directory with a fresh database file.
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "/sqlite_store_test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/clinic.db";
+    store_ = OpenStore();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<SqliteStore> OpenStore() {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+        SqliteStore::Open(path_);
+    EXPECT_THAT(store, IsOk());
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  // Inserts in its own committed write; returns 0 (and fails) on error.
+  core::Id Insert(const core::Athlete& a) {
+    return InsertWith([&](Transaction& tx) { return tx.InsertAthlete(a); });
+  }
+  core::Id Insert(const core::Therapist& t) {
+    return InsertWith([&](Transaction& tx) { return tx.InsertTherapist(t); });
+  }
+  core::Id Insert(const core::Event& e) {
+    return InsertWith([&](Transaction& tx) { return tx.InsertEvent(e); });
+  }
+  core::Id Insert(const core::Injury& i) {
+    return InsertWith([&](Transaction& tx) { return tx.InsertInjury(i); });
+  }
+  core::Id Insert(const core::Booking& b) {
+    return InsertWith([&](Transaction& tx) { return tx.InsertBooking(b); });
+  }
+
+  template <typename F>
+  core::Id InsertWith(F insert) {
+    absl::StatusOr<core::Id> id = absl::UnknownError("not run");
+    EXPECT_THAT(store_->Write([&](Transaction& tx) {
+      id = insert(tx);
+      return id.status();
+    }),
+                IsOk());
+    return id.ok() ? *id : 0;
+  }
+
+  // Runs `read` on a reader connection and returns its result.
+  template <typename T>
+  absl::StatusOr<T> ReadValue(
+      const std::function<absl::StatusOr<T>(Reader&)>& read) {
+    absl::StatusOr<T> result = absl::UnknownError("not run");
+    absl::Status status = store_->Read([&](Reader& r) {
+      result = read(r);
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return result;
+  }
+
+  absl::StatusOr<std::vector<core::Booking>> ListBookings(
+      const BookingFilter& filter, const BookingCursor& after = {},
+      int limit = 100) {
+    return ReadValue<std::vector<core::Booking>>(
+        [&](Reader& r) { return r.ListBookings(filter, after, limit); });
+  }
+
+  std::string dir_;
+  std::string path_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+// --- Open. ---
+
+TEST_F(SqliteStoreTest, OpenCreatesTheFileInWalMode) {
+  EXPECT_TRUE(std::filesystem::exists(path_));
+  // The -wal file exists while a connection in WAL mode is open.
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+}
+
+TEST_F(SqliteStoreTest, OpenRejectsBadPathsNamingThem) {
+  EXPECT_THAT(SqliteStore::Open(""),
+              StatusIs(absl::StatusCode::kInvalidArgument, "empty"));
+  EXPECT_THAT(SqliteStore::Open(":memory:"),
+              StatusIs(absl::StatusCode::kInvalidArgument, ":memory:"));
+  const std::string missing = dir_ + "/no/such/dir/clinic.db";
+  EXPECT_THAT(SqliteStore::Open(missing),
+              StatusIs(absl::StatusCode::kInvalidArgument, missing));
+  // A directory is not a database file.
+  EXPECT_THAT(SqliteStore::Open(dir_),
+              StatusIs(absl::StatusCode::kUnavailable, dir_));
+}
+
+TEST_F(SqliteStoreTest, OpenRefusesASchemaNewerThanTheBinary) {
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_THAT(SqliteStore::Open(path_),
+              StatusIs(absl::StatusCode::kFailedPrecondition, path_));
+}
+
+// --- Round trips. ---
+
+TEST_F(SqliteStoreTest, TherapistRoundTripsWithDetailsSorted) {
+  core::Therapist t;
+  t.name = "Ana";
+  t.modalities = {core::Modality::kSports, core::Modality::kDeepTissue};
+  // A price may exist for a modality not currently offered.
+  t.prices = {{core::Modality::kActiveRelease, 12000},
+              {core::Modality::kDeepTissue, 9000}};
+  t.hours = {{absl::Weekday::wednesday, 540, 720},
+             {absl::Weekday::monday, 780, 1020},
+             {absl::Weekday::monday, 480, 720},
+             {absl::Weekday::sunday, 600, 660}};
+  t.turnover_buffer = absl::Minutes(10);
+  t.time_off = {{0, 0, kT0 + absl::Hours(48), kT0 + absl::Hours(50), "later"},
+                {0, 0, kT0, kT0 + absl::Hours(1), "dentist"}};
+  const core::Id id = Insert(t);
+  ASSERT_NE(id, 0);
+
+  absl::StatusOr<core::Therapist> got = ReadValue<core::Therapist>(
+      [&](Reader& r) { return r.GetTherapist(id); });
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->id, id);
+  EXPECT_EQ(got->name, "Ana");
+  EXPECT_EQ(got->turnover_buffer, absl::Minutes(10));
+  EXPECT_THAT(got->modalities, ElementsAre(core::Modality::kDeepTissue,
+                                           core::Modality::kSports));
+  ASSERT_EQ(got->prices.size(), 2u);
+  EXPECT_EQ(got->prices[0].modality, core::Modality::kDeepTissue);
+  EXPECT_EQ(got->prices[0].cents, 9000);
+  EXPECT_EQ(got->prices[1].modality, core::Modality::kActiveRelease);
+  EXPECT_EQ(got->prices[1].cents, 12000);
+  ASSERT_EQ(got->hours.size(), 4u);
+  EXPECT_EQ(got->hours[0].day, absl::Weekday::monday);
+  EXPECT_EQ(got->hours[0].start_minute, 480);
+  EXPECT_EQ(got->hours[0].end_minute, 720);
+  EXPECT_EQ(got->hours[1].day, absl::Weekday::monday);
+  EXPECT_EQ(got->hours[1].start_minute, 780);
+  EXPECT_EQ(got->hours[2].day, absl::Weekday::wednesday);
+  EXPECT_EQ(got->hours[3].day, absl::Weekday::sunday);
+  EXPECT_EQ(got->hours[3].end_minute, 660);
+  ASSERT_EQ(got->time_off.size(), 2u);
+  EXPECT_EQ(got->time_off[0].reason, "dentist");
+  EXPECT_EQ(got->time_off[0].start, kT0);
+  EXPECT_EQ(got->time_off[0].end, kT0 + absl::Hours(1));
+  EXPECT_EQ(got->time_off[0].therapist_id, id);
+  EXPECT_NE(got->time_off[0].id, 0);
+  EXPECT_EQ(got->time_off[1].reason, "later");
+}
+
+TEST_F(SqliteStoreTest, UpdateTherapistReplacesDetailsButKeepsTimeOff) {
+  core::Therapist t = MakeTherapist("Ana", {core::Modality::kSports});
+  t.prices = {{core::Modality::kSports, 5000}};
+  t.time_off = {{0, 0, kT0, kT0 + absl::Hours(1), "dentist"}};
+  const core::Id id = Insert(t);
+  ASSERT_NE(id, 0);
+
+  core::Therapist update = MakeTherapist("Ana B.", {core::Modality::kDeepTissue});
+  update.id = id;
+  update.hours = {{absl::Weekday::friday, 600, 700}};
+  update.turnover_buffer = absl::Minutes(5);
+  ASSERT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.UpdateTherapist(update);
+  }),
+              IsOk());
+
+  absl::StatusOr<core::Therapist> got = ReadValue<core::Therapist>(
+      [&](Reader& r) { return r.GetTherapist(id); });
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->name, "Ana B.");
+  EXPECT_EQ(got->turnover_buffer, absl::Minutes(5));
+  EXPECT_THAT(got->modalities, ElementsAre(core::Modality::kDeepTissue));
+  EXPECT_THAT(got->prices, IsEmpty());
+  ASSERT_EQ(got->hours.size(), 1u);
+  EXPECT_EQ(got->hours[0].day, absl::Weekday::friday);
+  ASSERT_EQ(got->time_off.size(), 1u);
+  EXPECT_EQ(got->time_off[0].reason, "dentist");
+}
+
+TEST_F(SqliteStoreTest, TimeOffIsInsertedAndDeletedPerTherapist) {
+  const core::Id ana = Insert(MakeTherapist("Ana", {core::Modality::kSports}));
+  const core::Id bo = Insert(MakeTherapist("Bo", {core::Modality::kSports}));
+  const core::Id off = InsertWith([&](Transaction& tx) {
+    return tx.InsertTimeOff({0, ana, kT0, kT0 + absl::Hours(2), "course"});
+  });
+  ASSERT_NE(off, 0);
+
+  EXPECT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.DeleteTimeOff(bo, off);  // not Bo's
+  }),
+              StatusIs(absl::StatusCode::kNotFound,
+                       absl::StrCat("time off ", off, " of therapist ", bo,
+                                    " not found")));
+  EXPECT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.DeleteTimeOff(ana, off);
+  }),
+              IsOk());
+  absl::StatusOr<core::Therapist> got = ReadValue<core::Therapist>(
+      [&](Reader& r) { return r.GetTherapist(ana); });
+  ASSERT_THAT(got, IsOk());
+  EXPECT_THAT(got->time_off, IsEmpty());
+
+  EXPECT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.InsertTimeOff({0, 99, kT0, kT0 + absl::Hours(1), "x"}).status();
+  }),
+              StatusIs(absl::StatusCode::kNotFound, "therapist 99 not found"));
+}
+
+TEST_F(SqliteStoreTest, ListTherapistsPagesByIdAndFiltersByModality) {
+  std::vector<core::Id> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(Insert(MakeTherapist(
+        absl::StrCat("t", i), {i % 2 == 0 ? core::Modality::kSports
+                                          : core::Modality::kDeepTissue})));
+  }
+  // Priced for sports but not offering it: not listed under sports.
+  core::Therapist priced_only =
+      MakeTherapist("priced", {core::Modality::kDeepTissue});
+  priced_only.prices = {{core::Modality::kSports, 100}};
+  const core::Id priced_id = Insert(priced_only);
+
+  auto list = [&](std::optional<core::Modality> m, PageRequest page) {
+    return ReadValue<std::vector<core::Therapist>>(
+        [&](Reader& r) { return r.ListTherapists(m, page); });
+  };
+  auto first = list(std::nullopt, {2, 0});
+  ASSERT_THAT(first, IsOk());
+  EXPECT_THAT(Ids(*first), ElementsAre(ids[0], ids[1]));
+  EXPECT_THAT((*first)[1].modalities,
+              ElementsAre(core::Modality::kDeepTissue));  // details loaded
+  auto next = list(std::nullopt, {2, ids[1]});
+  ASSERT_THAT(next, IsOk());
+  EXPECT_THAT(Ids(*next), ElementsAre(ids[2], ids[3]));
+  auto last = list(std::nullopt, {10, ids[3]});
+  ASSERT_THAT(last, IsOk());
+  EXPECT_THAT(Ids(*last), ElementsAre(ids[4], priced_id));
+
+  auto sports = list(core::Modality::kSports, {10, 0});
+  ASSERT_THAT(sports, IsOk());
+  EXPECT_THAT(Ids(*sports), ElementsAre(ids[0], ids[2], ids[4]));
+  auto sports_after = list(core::Modality::kSports, {1, ids[0]});
+  ASSERT_THAT(sports_after, IsOk());
+  EXPECT_THAT(Ids(*sports_after), ElementsAre(ids[2]));
+  auto release = list(core::Modality::kActiveRelease, {10, 0});
+  ASSERT_THAT(release, IsOk());
+  EXPECT_THAT(*release, IsEmpty());
+
+  EXPECT_THAT(list(std::nullopt, {0, 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "limit"));
+}
+
+TEST_F(SqliteStoreTest, AthleteRoundTripsAndPages) {
+  const core::Id a = Insert(MakeAthlete("Kim"));
+  const core::Id b = Insert(MakeAthlete("Lee"));
+  const core::Id c = Insert(MakeAthlete("Max"));
+  auto got = ReadValue<core::Athlete>(
+      [&](Reader& r) { return r.GetAthlete(b); });
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->id, b);
+  EXPECT_EQ(got->name, "Lee");
+  EXPECT_EQ(got->email, "Lee@example.com");
+
+  auto page = ReadValue<std::vector<core::Athlete>>(
+      [&](Reader& r) { return r.ListAthletes({2, a}); });
+  ASSERT_THAT(page, IsOk());
+  EXPECT_THAT(Ids(*page), ElementsAre(b, c));
+}
+
+TEST_F(SqliteStoreTest, EventRoundTripsAndDeletes) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  core::Event e = MakeEvent(athlete, kT0, kT0 + absl::Hours(3));
+  e.kind = core::EventKind::kRace;
+  e.name = "Boston Marathon";
+  const core::Id id = Insert(e);
+  ASSERT_NE(id, 0);
+
+  auto got = ReadValue<core::Event>([&](Reader& r) { return r.GetEvent(id); });
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->id, id);
+  EXPECT_EQ(got->athlete_id, athlete);
+  EXPECT_EQ(got->kind, core::EventKind::kRace);
+  EXPECT_EQ(got->name, "Boston Marathon");
+  EXPECT_EQ(got->start, kT0);
+  EXPECT_EQ(got->end, kT0 + absl::Hours(3));
+
+  EXPECT_THAT(store_->Write([&](Transaction& tx) { return tx.DeleteEvent(id); }),
+              IsOk());
+  EXPECT_THAT(store_->Write([&](Transaction& tx) { return tx.DeleteEvent(id); }),
+              StatusIs(absl::StatusCode::kNotFound,
+                       absl::StrCat("event ", id, " not found")));
+}
+
+TEST_F(SqliteStoreTest, InsertEventChecksLengthAndAthlete) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  auto insert = [&](const core::Event& e) {
+    return store_->Write(
+        [&](Transaction& tx) { return tx.InsertEvent(e).status(); });
+  };
+  EXPECT_THAT(insert(MakeEvent(athlete, kT0,
+                               kT0 + core::kMaxEventLength + kMicro)),
+              StatusIs(absl::StatusCode::kInvalidArgument, "at most"));
+  EXPECT_THAT(insert(MakeEvent(athlete, kT0, kT0)),
+              StatusIs(absl::StatusCode::kInvalidArgument, "end after"));
+  EXPECT_THAT(insert(MakeEvent(99, kT0, kT0 + absl::Hours(1))),
+              StatusIs(absl::StatusCode::kNotFound, "athlete 99 not found"));
+  EXPECT_THAT(insert(MakeEvent(athlete, kT0, kT0 + core::kMaxEventLength)),
+              IsOk());
+}
+
+TEST_F(SqliteStoreTest, ListEventsReturnsEventsIntersectingTheWindow) {
+  const core::Id kim = Insert(MakeAthlete("Kim"));
+  const core::Id lee = Insert(MakeAthlete("Lee"));
+  const absl::Time from = kT0;
+  const absl::Time to = kT0 + absl::Hours(24);
+  const core::Id started_before =
+      Insert(MakeEvent(kim, from - absl::Hours(2), from + absl::Hours(1)));
+  const core::Id ends_at_from =
+      Insert(MakeEvent(kim, from - absl::Hours(3), from));
+  const core::Id starts_at_to =
+      Insert(MakeEvent(kim, to, to + absl::Hours(1)));
+  const core::Id long_before =
+      Insert(MakeEvent(kim, from - absl::Hours(240), from + absl::Hours(2)));
+  // Exactly the longest allowed event, ending just inside the window.
+  const core::Id longest = Insert(MakeEvent(
+      kim, from + kMicro - core::kMaxEventLength, from + kMicro));
+  const core::Id inside =
+      Insert(MakeEvent(kim, from + absl::Hours(5), from + absl::Hours(6)));
+  Insert(MakeEvent(lee, from + absl::Hours(5), from + absl::Hours(6)));
+
+  auto list = [&](absl::Time f, absl::Time t) {
+    return ReadValue<std::vector<core::Event>>(
+        [&](Reader& r) { return r.ListEvents(kim, f, t); });
+  };
+  auto window = list(from, to);
+  ASSERT_THAT(window, IsOk());
+  EXPECT_THAT(Ids(*window),
+              ElementsAre(longest, long_before, started_before, inside));
+
+  auto all = list(absl::InfinitePast(), absl::InfiniteFuture());
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(Ids(*all), ElementsAre(longest, long_before, ends_at_from,
+                                     started_before, inside, starts_at_to));
+
+  auto empty = list(from + absl::Hours(1), from + absl::Hours(1));
+  ASSERT_THAT(empty, IsOk());
+  EXPECT_THAT(*empty, IsEmpty());
+}
+
+TEST_F(SqliteStoreTest, InjuryRoundTripsAndResolves) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  core::Injury knee{0, athlete, "knee", "runner's knee", kT0, std::nullopt};
+  core::Injury calf{0, athlete, "calf", "strain", kT0 + absl::Hours(1),
+                    std::nullopt};
+  const core::Id knee_id = Insert(knee);
+  const core::Id calf_id = Insert(calf);
+
+  knee.id = knee_id;
+  knee.resolved = kT0 + absl::Hours(72);
+  knee.note = "ignored by UpdateInjury";
+  ASSERT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.UpdateInjury(knee);
+  }),
+              IsOk());
+
+  auto got = ReadValue<core::Injury>(
+      [&](Reader& r) { return r.GetInjury(knee_id); });
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->athlete_id, athlete);
+  EXPECT_EQ(got->region, "knee");
+  EXPECT_EQ(got->note, "runner's knee");
+  EXPECT_EQ(got->since, kT0);
+  EXPECT_EQ(got->resolved, kT0 + absl::Hours(72));
+  EXPECT_FALSE(got->active());
+
+  auto active = ReadValue<std::vector<core::Injury>>(
+      [&](Reader& r) { return r.ListInjuries(athlete, true); });
+  ASSERT_THAT(active, IsOk());
+  EXPECT_THAT(Ids(*active), ElementsAre(calf_id));
+  auto all = ReadValue<std::vector<core::Injury>>(
+      [&](Reader& r) { return r.ListInjuries(athlete, false); });
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(Ids(*all), ElementsAre(knee_id, calf_id));
+}
+
+TEST_F(SqliteStoreTest, BookingRoundTripsAndUpdatesOnlyMutableFields) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  const core::Id therapist =
+      Insert(MakeTherapist("Ana", {core::Modality::kSports}));
+  core::Booking b = MakeBooking(athlete, therapist, kT0, absl::Minutes(60));
+  b.modality = core::Modality::kActiveRelease;
+  b.request_id = "req-1";
+  b.request_hash = "hash-1";
+  b.at_risk = true;
+  b.at_risk_reason = "race nearby";
+  b.update_time = b.create_time + absl::Seconds(1);
+  b.id = Insert(b);
+  ASSERT_NE(b.id, 0);
+  auto got = ReadValue<core::Booking>(
+      [&](Reader& r) { return r.GetBooking(b.id); });
+  ASSERT_THAT(got, IsOk());
+  ExpectSameBooking(*got, b);
+
+  core::Booking update = b;
+  update.start = kT0 + absl::Hours(1);
+  update.end = kT0 + absl::Hours(2);
+  update.state = core::BookingState::kCancelled;
+  update.at_risk = false;
+  update.at_risk_reason = "";
+  update.cancel_reason = "sick";
+  update.update_time = kT0;
+  // Not stored by UpdateBooking:
+  update.athlete_id = athlete + 100;
+  update.request_id = "other";
+  update.create_time = kT0;
+  ASSERT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.UpdateBooking(update);
+  }),
+              IsOk());
+
+  core::Booking want = b;
+  want.start = update.start;
+  want.end = update.end;
+  want.state = update.state;
+  want.at_risk = false;
+  want.at_risk_reason = "";
+  want.cancel_reason = "sick";
+  want.update_time = kT0;
+  got = ReadValue<core::Booking>([&](Reader& r) { return r.GetBooking(b.id); });
+  ASSERT_THAT(got, IsOk());
+  ExpectSameBooking(*got, want);
+
+  update.end = update.start + core::kMaxSessionLength + kMicro;
+  EXPECT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.UpdateBooking(update);
+  }),
+              StatusIs(absl::StatusCode::kInvalidArgument, "at most"));
+}
+
+TEST_F(SqliteStoreTest, InsertBookingNamesMissingParents) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  auto insert = [&](const core::Booking& b) {
+    return store_->Write(
+        [&](Transaction& tx) { return tx.InsertBooking(b).status(); });
+  };
+  EXPECT_THAT(insert(MakeBooking(athlete, 42, kT0, absl::Hours(1))),
+              StatusIs(absl::StatusCode::kNotFound, "therapist 42 not found"));
+  EXPECT_THAT(insert(MakeBooking(77, 42, kT0, absl::Hours(1))),
+              StatusIs(absl::StatusCode::kNotFound, "athlete 77 not found"));
+}
+
+TEST_F(SqliteStoreTest, RequestIdIsUniqueWhenSet) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  const core::Id therapist =
+      Insert(MakeTherapist("Ana", {core::Modality::kSports}));
+  core::Booking b = MakeBooking(athlete, therapist, kT0, absl::Hours(1));
+  b.request_id = "req-1";
+  const core::Id first = Insert(b);
+  ASSERT_NE(first, 0);
+
+  core::Booking again = b;
+  again.start = kT0 + absl::Hours(3);
+  again.end = kT0 + absl::Hours(4);
+  EXPECT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.InsertBooking(again).status();
+  }),
+              StatusIs(absl::StatusCode::kAlreadyExists, "req-1"));
+
+  // Empty keys never collide.
+  core::Booking no_key = MakeBooking(athlete, therapist, kT0 + absl::Hours(5),
+                                     absl::Hours(1));
+  EXPECT_NE(Insert(no_key), 0);
+  EXPECT_NE(Insert(no_key), 0);
+
+  auto found = ReadValue<std::optional<core::Booking>>(
+      [&](Reader& r) { return r.FindBookingByRequestId("req-1"); });
+  ASSERT_THAT(found, IsOk());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, first);
+  EXPECT_EQ((*found)->start, kT0);
+  for (const std::string key : {"req-2", ""}) {
+    auto missing = ReadValue<std::optional<core::Booking>>(
+        [&](Reader& r) { return r.FindBookingByRequestId(key); });
+    ASSERT_THAT(missing, IsOk());
+    EXPECT_FALSE(missing->has_value()) << key;
+  }
+  auto all = ListBookings({});
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->size(), 3u);
+}
+
+class ListBookingsTest : public SqliteStoreTest {
+ protected:
+  void SetUp() override {
+    SqliteStoreTest::SetUp();
+    a1_ = Insert(MakeAthlete("a1"));
+    a2_ = Insert(MakeAthlete("a2"));
+    t1_ = Insert(MakeTherapist("t1", {core::Modality::kSports}));
+    t2_ = Insert(MakeTherapist("t2", {core::Modality::kSports}));
+    const absl::Duration hour = absl::Hours(1);
+    b1_ = Insert(MakeBooking(a1_, t1_, kT0, hour));
+    core::Booking b2 = MakeBooking(a1_, t2_, kT0 + 2 * hour, hour);
+    b2.state = core::BookingState::kCancelled;
+    b2_ = Insert(b2);
+    core::Booking b3 = MakeBooking(a2_, t1_, kT0 + 2 * hour, hour);
+    b3.at_risk = true;
+    b3_ = Insert(b3);
+    b4_ = Insert(MakeBooking(a2_, t2_, kT0 + 5 * hour, hour));
+    // The longest allowed session, ending at kT0.
+    b5_ = Insert(MakeBooking(a1_, t1_, kT0 - core::kMaxSessionLength,
+                             core::kMaxSessionLength));
+  }
+
+  std::vector<core::Id> List(const BookingFilter& filter,
+                             const BookingCursor& after = {}, int limit = 100) {
+    auto list = ListBookings(filter, after, limit);
+    EXPECT_THAT(list, IsOk());
+    return list.ok() ? Ids(*list) : std::vector<core::Id>{};
+  }
+
+  static BookingFilter Window(absl::Time from, absl::Time to) {
+    BookingFilter f;
+    f.from = from;
+    f.to = to;
+    return f;
+  }
+
+  core::Id a1_, a2_, t1_, t2_, b1_, b2_, b3_, b4_, b5_;
+};
+
+TEST_F(ListBookingsTest, FiltersByAthleteAndTherapist) {
+  BookingFilter f;
+  EXPECT_THAT(List(f), ElementsAre(b5_, b1_, b2_, b3_, b4_));
+  f.athlete_id = a1_;
+  EXPECT_THAT(List(f), ElementsAre(b5_, b1_, b2_));
+  f.therapist_id = t1_;
+  EXPECT_THAT(List(f), ElementsAre(b5_, b1_));
+  f.athlete_id = 0;
+  EXPECT_THAT(List(f), ElementsAre(b5_, b1_, b3_));
+}
+
+TEST_F(ListBookingsTest, WindowIsHalfOpenIntersection) {
+  const absl::Duration hour = absl::Hours(1);
+  // b5 ends at `from`; b2 and b3 start at `to`.
+  EXPECT_THAT(List(Window(kT0, kT0 + 2 * hour)), ElementsAre(b1_));
+  // b1 started before `from` and ends inside.
+  EXPECT_THAT(List(Window(kT0 + hour / 2, kT0 + 2 * hour + kMicro)),
+              ElementsAre(b1_, b2_, b3_));
+  // b5 (kMaxSessionLength long) reaches one microsecond into the window.
+  EXPECT_THAT(List(Window(kT0 - kMicro, kT0 + kMicro)), ElementsAre(b5_, b1_));
+  EXPECT_THAT(List(Window(absl::InfinitePast(), kT0)), ElementsAre(b5_));
+  EXPECT_THAT(List(Window(kT0 + 3 * hour, absl::InfiniteFuture())),
+              ElementsAre(b4_));
+  EXPECT_THAT(List(Window(kT0 + 3 * hour, kT0 + 5 * hour)), IsEmpty());
+  EXPECT_THAT(List(Window(kT0, kT0)), IsEmpty());
+  BookingFilter f = Window(kT0 + hour / 2, kT0 + 6 * hour);
+  f.therapist_id = t2_;
+  EXPECT_THAT(List(f), ElementsAre(b2_, b4_));
+}
+
+TEST_F(ListBookingsTest, ConfirmedOnlyAndAtRiskOnly) {
+  BookingFilter f;
+  f.confirmed_only = true;
+  EXPECT_THAT(List(f), ElementsAre(b5_, b1_, b3_, b4_));
+  f.at_risk_only = true;
+  EXPECT_THAT(List(f), ElementsAre(b3_));
+  f.confirmed_only = false;
+  EXPECT_THAT(List(f), ElementsAre(b3_));
+}
+
+TEST_F(ListBookingsTest, PagesByStartThenId) {
+  const BookingFilter all;
+  EXPECT_THAT(List(all, {}, 2), ElementsAre(b5_, b1_));
+  const absl::Time same_start = kT0 + absl::Hours(2);  // b2 and b3
+  EXPECT_THAT(List(all, {kT0, b1_}, 2), ElementsAre(b2_, b3_));
+  EXPECT_THAT(List(all, {same_start, b2_}, 2), ElementsAre(b3_, b4_));
+  EXPECT_THAT(List(all, {same_start, b3_}, 2), ElementsAre(b4_));
+  EXPECT_THAT(List(all, {kT0 + absl::Hours(5), b4_}, 2), IsEmpty());
+  EXPECT_THAT(ListBookings(all, {}, 0),
+              StatusIs(absl::StatusCode::kInvalidArgument, "limit"));
+}
+
+// --- Errors and transactions. ---
+
+TEST_F(SqliteStoreTest, MissingRowsAreNotFoundWithKindAndId) {
+  ASSERT_THAT(store_->Read([&](Reader& r) {
+    EXPECT_THAT(r.GetTherapist(7),
+                StatusIs(absl::StatusCode::kNotFound, "therapist 7 not found"));
+    EXPECT_THAT(r.GetAthlete(3),
+                StatusIs(absl::StatusCode::kNotFound, "athlete 3 not found"));
+    EXPECT_THAT(r.GetEvent(9),
+                StatusIs(absl::StatusCode::kNotFound, "event 9 not found"));
+    EXPECT_THAT(r.GetInjury(2),
+                StatusIs(absl::StatusCode::kNotFound, "injury 2 not found"));
+    EXPECT_THAT(r.GetBooking(5),
+                StatusIs(absl::StatusCode::kNotFound, "booking 5 not found"));
+    return absl::OkStatus();
+  }),
+              IsOk());
+  ASSERT_THAT(store_->Write([&](Transaction& tx) {
+    core::Therapist t;
+    t.id = 7;
+    EXPECT_THAT(tx.UpdateTherapist(t),
+                StatusIs(absl::StatusCode::kNotFound, "therapist 7 not found"));
+    EXPECT_THAT(tx.DeleteTimeOff(1, 4),
+                StatusIs(absl::StatusCode::kNotFound,
+                         "time off 4 of therapist 1 not found"));
+    EXPECT_THAT(tx.DeleteEvent(9),
+                StatusIs(absl::StatusCode::kNotFound, "event 9 not found"));
+    core::Injury i;
+    i.id = 2;
+    EXPECT_THAT(tx.UpdateInjury(i),
+                StatusIs(absl::StatusCode::kNotFound, "injury 2 not found"));
+    core::Booking b = MakeBooking(1, 1, kT0, absl::Hours(1));
+    b.id = 5;
+    EXPECT_THAT(tx.UpdateBooking(b),
+                StatusIs(absl::StatusCode::kNotFound, "booking 5 not found"));
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
+TEST_F(SqliteStoreTest, FailedWriteRollsBackEverything) {
+  const core::Id kept = Insert(MakeAthlete("kept"));
+  EXPECT_THAT(store_->Write([&](Transaction& tx) -> absl::Status {
+    absl::StatusOr<core::Id> athlete = tx.InsertAthlete(MakeAthlete("Kim"));
+    absl::StatusOr<core::Id> therapist =
+        tx.InsertTherapist(MakeTherapist("Ana", {core::Modality::kSports}));
+    if (!athlete.ok() || !therapist.ok()) return absl::InternalError("setup");
+    if (!tx.InsertBooking(MakeBooking(*athlete, *therapist, kT0,
+                                      absl::Hours(1)))
+             .ok()) {
+      return absl::InternalError("setup");
+    }
+    // Seen inside the transaction...
+    absl::StatusOr<std::vector<core::Athlete>> inside =
+        tx.ListAthletes({10, 0});
+    EXPECT_THAT(inside, IsOk());
+    if (inside.ok()) {
+      EXPECT_EQ(inside->size(), 2u);
+    }
+    return absl::AbortedError("changed my mind");
+  }),
+              StatusIs(absl::StatusCode::kAborted, "changed my mind"));
+
+  // ...and gone after.
+  auto athletes = ReadValue<std::vector<core::Athlete>>(
+      [&](Reader& r) { return r.ListAthletes({10, 0}); });
+  ASSERT_THAT(athletes, IsOk());
+  EXPECT_THAT(Ids(*athletes), ElementsAre(kept));
+  auto therapists = ReadValue<std::vector<core::Therapist>>(
+      [&](Reader& r) { return r.ListTherapists(std::nullopt, {10, 0}); });
+  ASSERT_THAT(therapists, IsOk());
+  EXPECT_THAT(*therapists, IsEmpty());
+  auto bookings = ListBookings({});
+  ASSERT_THAT(bookings, IsOk());
+  EXPECT_THAT(*bookings, IsEmpty());
+  // The writer is usable again.
+  EXPECT_NE(Insert(MakeAthlete("after")), 0);
+}
+
+TEST_F(SqliteStoreTest, CommittedDataSurvivesReopen) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  const core::Id therapist =
+      Insert(MakeTherapist("Ana", {core::Modality::kSports}));
+  core::Booking b = MakeBooking(athlete, therapist, kT0, absl::Hours(1));
+  b.request_id = "durable";
+  b.id = Insert(b);
+  ASSERT_NE(b.id, 0);
+
+  store_.reset();
+  store_ = OpenStore();  // runs the migrations check again
+  ASSERT_NE(store_, nullptr);
+  auto got = ReadValue<core::Booking>(
+      [&](Reader& r) { return r.GetBooking(b.id); });
+  ASSERT_THAT(got, IsOk());
+  ExpectSameBooking(*got, b);
+  auto ana = ReadValue<core::Therapist>(
+      [&](Reader& r) { return r.GetTherapist(therapist); });
+  ASSERT_THAT(ana, IsOk());
+  EXPECT_EQ(ana->name, "Ana");
+  // Ids are not reused after reopening.
+  EXPECT_GT(Insert(MakeAthlete("Lee")), athlete);
+}
+
+TEST_F(SqliteStoreTest, ReadersSeeASnapshotAndDoNotWaitForTheWriter) {
+  Insert(MakeAthlete("first"));
+  auto count_athletes = [this]() -> int {
+    auto list = ReadValue<std::vector<core::Athlete>>(
+        [&](Reader& r) { return r.ListAthletes({100, 0}); });
+    EXPECT_THAT(list, IsOk());
+    return list.ok() ? static_cast<int>(list->size()) : -1;
+  };
+
+  // A reader runs to completion while a write transaction is open, and
+  // does not see its uncommitted row.
+  ASSERT_THAT(store_->Write([&](Transaction& tx) {
+    EXPECT_THAT(tx.InsertAthlete(MakeAthlete("second")), IsOk());
+    std::future<int> reader = std::async(std::launch::async, count_athletes);
+    EXPECT_EQ(reader.wait_for(std::chrono::seconds(10)),
+              std::future_status::ready)
+        << "Read waited for the writer";
+    EXPECT_EQ(reader.get(), 1);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(count_athletes(), 2);
+
+  // A write that commits during a Read is not visible inside that Read.
+  ASSERT_THAT(store_->Read([&](Reader& r) {
+    auto before = r.ListAthletes({100, 0});
+    EXPECT_THAT(before, IsOk());
+    std::thread writer([this] { Insert(MakeAthlete("third")); });
+    writer.join();
+    auto after = r.ListAthletes({100, 0});
+    EXPECT_THAT(after, IsOk());
+    if (before.ok() && after.ok()) {
+      EXPECT_EQ(Ids(*before), Ids(*after));
+    }
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(count_athletes(), 3);
+}
+
+TEST_F(SqliteStoreTest, WriteIsUnavailableWhileAnotherProcessHoldsTheLock) {
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.InsertAthlete(MakeAthlete("Kim")).status();
+  }),
+              StatusIs(absl::StatusCode::kUnavailable, path_));
+  // Readers are not blocked by the other writer.
+  auto athletes = ReadValue<std::vector<core::Athlete>>(
+      [&](Reader& r) { return r.ListAthletes({10, 0}); });
+  EXPECT_THAT(athletes, IsOk());
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_NE(Insert(MakeAthlete("Kim")), 0);
+}
+
+// --- No double booking under concurrency. ---
+
+// Each of `threads` threads tries to book every one of `slots` one-hour
+// slots with the same therapist, checking first inside the write
+// transaction. Returns how many inserts succeeded.
+int RaceForSlots(const std::vector<SqliteStore*>& stores, core::Id athlete,
+                 core::Id therapist, int threads, int slots) {
+  std::atomic<int> inserted{0};
+  absl::Notification start;
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i) {
+    SqliteStore* store = stores[i % stores.size()];
+    workers.emplace_back([&, store] {
+      start.WaitForNotification();
+      for (int s = 0; s < slots; ++s) {
+        const absl::Time slot = kT0 + absl::Hours(s);
+        EXPECT_THAT(store->Write([&](Transaction& tx) -> absl::Status {
+          BookingFilter f;
+          f.therapist_id = therapist;
+          f.from = slot;
+          f.to = slot + absl::Hours(1);
+          f.confirmed_only = true;
+          absl::StatusOr<std::vector<core::Booking>> taken =
+              tx.ListBookings(f, {}, 10);
+          if (!taken.ok()) return taken.status();
+          if (!taken->empty()) return absl::OkStatus();
+          absl::StatusOr<core::Id> id = tx.InsertBooking(
+              MakeBooking(athlete, therapist, slot, absl::Hours(1)));
+          if (!id.ok()) return id.status();
+          ++inserted;
+          return absl::OkStatus();
+        }),
+                    IsOk());
+      }
+    });
+  }
+  start.Notify();
+  for (std::thread& w : workers) w.join();
+  return inserted.load();
+}
+
+TEST_F(SqliteStoreTest, ConcurrentWritersBookEachSlotOnce) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  const core::Id therapist =
+      Insert(MakeTherapist("Ana", {core::Modality::kSports}));
+  constexpr int kSlots = 10;
+  EXPECT_EQ(RaceForSlots({store_.get()}, athlete, therapist, 8, kSlots),
+            kSlots);
+  auto bookings = ListBookings({});
+  ASSERT_THAT(bookings, IsOk());
+  ASSERT_EQ(bookings->size(), static_cast<size_t>(kSlots));
+  for (int s = 0; s < kSlots; ++s) {
+    EXPECT_EQ((*bookings)[s].start, kT0 + absl::Hours(s));
+  }
+}
+
+TEST_F(SqliteStoreTest, TwoStoresOnOneFileBookEachSlotOnce) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  const core::Id therapist =
+      Insert(MakeTherapist("Ana", {core::Modality::kSports}));
+  std::unique_ptr<SqliteStore> second = OpenStore();  // another "process"
+  ASSERT_NE(second, nullptr);
+  constexpr int kSlots = 10;
+  EXPECT_EQ(RaceForSlots({store_.get(), second.get()}, athlete, therapist, 8,
+                         kSlots),
+            kSlots);
+  for (SqliteStore* store : {store_.get(), second.get()}) {
+    absl::StatusOr<std::vector<core::Booking>> bookings =
+        absl::UnknownError("not run");
+    ASSERT_THAT(store->Read([&](Reader& r) {
+      bookings = r.ListBookings({}, {}, 100);
+      return absl::OkStatus();
+    }),
+                IsOk());
+    ASSERT_THAT(bookings, IsOk());
+    EXPECT_EQ(bookings->size(), static_cast<size_t>(kSlots));
+  }
+}
+
+}  // namespace
+}  // namespace clinic::storage
