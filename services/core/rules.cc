@@ -40,9 +40,8 @@ bool IsOther(const Booking& b, const SessionRequest& session) {
 std::vector<Booking>::const_iterator FirstReaching(
     const std::vector<Booking>& sessions, absl::Time from) {
   return std::partition_point(
-      sessions.begin(), sessions.end(), [&](const Booking& b) {
-        return b.start <= from - kMaxSessionLength;
-      });
+      sessions.begin(), sessions.end(),
+      [&](const Booking& b) { return b.start <= from - kMaxSessionLength; });
 }
 
 // "deep tissue massage", "ART session", "sports massage".
@@ -134,18 +133,18 @@ void CheckEvents(const ModalityRule& rule, const Subject& subj,
         before ? rule.advised_gap_before : rule.advised_gap_after;
     if (gap >= advised && gap >= min) continue;
     const std::string facts =
-        before ? absl::StrCat(subj.text, " ends ", FormatGap(gap), " before ",
-                              named, " (", FormatInstant(e->start, subj.zone),
-                              ")")
-               : absl::StrCat(subj.text, " starts ", FormatGap(gap), " after ",
-                              named, " ends (",
-                              FormatInstant(e->end, subj.zone), ")");
+        before
+            ? absl::StrCat(subj.text, " ends ", FormatGap(gap), " before ",
+                           named, " (", FormatInstant(e->start, subj.zone), ")")
+            : absl::StrCat(subj.text, " starts ", FormatGap(gap), " after ",
+                           named, " ends (", FormatInstant(e->end, subj.zone),
+                           ")");
     const bool violated = gap < min;
     Finding f = EventFinding(
         before ? kRuleGapBeforeEvent : kRuleGapAfterEvent, *e,
         violated ? absl::StrCat(facts, "; ", modality, " needs at least ",
-                                FormatGap(min), before ? " before a " : " after a ",
-                                kind, ".")
+                                FormatGap(min),
+                                before ? " before a " : " after a ", kind, ".")
                  : absl::StrCat(facts, "; ", FormatGap(advised),
                                 " or more is advised."));
     f.required_gap = violated ? min : advised;
@@ -195,11 +194,11 @@ void CheckCadence(const ModalityRule& rule, const Subject& subj,
   f.booking_id = nearest->id;
   f.required_gap = span;
   f.actual_gap = apart;
-  f.message = absl::StrCat(
-      subj.text, " is ", FormatGap(apart),
-      nearest->start <= s.start ? " after" : " before", " another ",
-      InlineNoun(s.modality), " (", FormatInstant(nearest->start, subj.zone),
-      "); once every ", FormatGap(span), " is advised.");
+  f.message = absl::StrCat(subj.text, " is ", FormatGap(apart),
+                           nearest->start <= s.start ? " after" : " before",
+                           " another ", InlineNoun(s.modality), " (",
+                           FormatInstant(nearest->start, subj.zone),
+                           "); once every ", FormatGap(span), " is advised.");
   v->warnings.push_back(std::move(f));
 }
 
@@ -270,12 +269,12 @@ void CheckTherapist(const Therapist& t, const Subject& subj,
         !Intersects(s.start, s.end, it->start - buffer, it->end + buffer)) {
       continue;
     }
-    AddViolation(kRuleTherapistBusy,
-                 absl::StrCat(subj.text, " clashes with another session of ",
-                              therapist, " (",
-                              FormatSpan(it->start, it->end, subj.zone), ")",
-                              counting, "."),
-                 v);
+    AddViolation(
+        kRuleTherapistBusy,
+        absl::StrCat(subj.text, " clashes with another session of ", therapist,
+                     " (", FormatSpan(it->start, it->end, subj.zone), ")",
+                     counting, "."),
+        v);
     v->violations.back().booking_id = it->id;
   }
 }
@@ -362,8 +361,8 @@ std::vector<const Event*> Calendar::Overlapping(absl::Time from,
 absl::Duration ContextReachBefore(const RuleTable& rules) {
   absl::Duration reach = rules.default_turnover;
   for (const ModalityRule& r : rules.modalities) {
-    reach = std::max({reach, r.min_gap_after, r.advised_gap_after,
-                      r.cadence_warning});
+    reach = std::max(
+        {reach, r.min_gap_after, r.advised_gap_after, r.cadence_warning});
   }
   return reach;
 }
@@ -371,8 +370,8 @@ absl::Duration ContextReachBefore(const RuleTable& rules) {
 absl::Duration ContextReachAfter(const RuleTable& rules) {
   absl::Duration reach = rules.default_turnover;
   for (const ModalityRule& r : rules.modalities) {
-    reach = std::max({reach, r.min_gap_before, r.advised_gap_before,
-                      r.cadence_warning});
+    reach = std::max(
+        {reach, r.min_gap_before, r.advised_gap_before, r.cadence_warning});
   }
   return reach;
 }
@@ -384,8 +383,9 @@ Verdict Evaluate(const RuleTable& rules, const absl::TimeZone& zone,
   const ModalityRule* rule = rules.Find(session.modality);
   if (rule == nullptr) {
     AddViolation(kRuleModalityNotOffered,
-                 absl::StrCat(subj.text, " cannot be booked: the clinic has no "
-                                         "rules for ",
+                 absl::StrCat(subj.text,
+                              " cannot be booked: the clinic has no "
+                              "rules for ",
                               ModalityShortName(session.modality), "."),
                  &v);
     return v;

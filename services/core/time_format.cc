@@ -80,7 +80,7 @@ std::string FormatSpan(absl::Time start, absl::Time end,
 std::string FormatGap(absl::Duration d) {
   if (d < absl::ZeroDuration()) return absl::StrCat("-", FormatGap(-d));
   const int64_t minutes = absl::ToInt64Minutes(d);
-  constexpr int64_t kMinutesPerDay = 24 * 60;
+  constexpr int64_t kMinutesPerDay = int64_t{24} * 60;
   if (minutes > 3 * kMinutesPerDay && minutes % kMinutesPerDay == 0) {
     return absl::StrCat(minutes / kMinutesPerDay, " days");
   }

@@ -17,9 +17,8 @@ using ::testing::HasSubstr;
 MATCHER_P2(StatusIs, code, message_matcher,
            absl::StrCat("has code ", absl::StatusCodeToString(code))) {
   return arg.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher,
-                                       std::string(arg.message()),
-                                       result_listener);
+         ::testing::ExplainMatchResult(
+             message_matcher, std::string(arg.message()), result_listener);
 }
 
 ModalityRule* Mutable(RuleTable& t, Modality m) {

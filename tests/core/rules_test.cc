@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <optional>
 #include <random>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -44,10 +44,9 @@ class RulesTest : public ::testing::Test {
     therapist_.name = "Sam Hands";
     therapist_.modalities = {std::begin(kAllModalities),
                              std::end(kAllModalities)};
-    for (absl::Weekday d :
-         {absl::Weekday::monday, absl::Weekday::tuesday,
-          absl::Weekday::wednesday, absl::Weekday::thursday,
-          absl::Weekday::friday, absl::Weekday::saturday}) {
+    for (absl::Weekday d : {absl::Weekday::monday, absl::Weekday::tuesday,
+                            absl::Weekday::wednesday, absl::Weekday::thursday,
+                            absl::Weekday::friday, absl::Weekday::saturday}) {
       therapist_.hours.push_back({d, 9 * 60, 18 * 60});
     }
     athlete_.id = kAthleteId;
@@ -326,8 +325,9 @@ TEST_P(ScenarioTest, MatchesRulesMd) {
   EXPECT_EQ(Ids(verdict.warnings), row.warnings);
   if (verdict.violations.empty() && verdict.warnings.empty()) return;
 
-  const Finding& first = verdict.violations.empty() ? verdict.warnings.front()
-                                                    : verdict.violations.front();
+  const Finding& first = verdict.violations.empty()
+                             ? verdict.warnings.front()
+                             : verdict.violations.front();
   EXPECT_EQ(first.actual_gap, row.actual_gap);
   EXPECT_EQ(first.required_gap, row.required_gap);
   EXPECT_EQ(first.event_name, row.event_name);
@@ -340,11 +340,10 @@ TEST_P(ScenarioTest, MatchesRulesMd) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    RulesMd, ScenarioTest, ::testing::ValuesIn(kScenarios),
-    [](const ::testing::TestParamInfo<Scenario>& info) {
-      return std::string(info.param.name);
-    });
+INSTANTIATE_TEST_SUITE_P(RulesMd, ScenarioTest, ::testing::ValuesIn(kScenarios),
+                         [](const ::testing::TestParamInfo<Scenario>& info) {
+                           return std::string(info.param.name);
+                         });
 
 // ---------------------------------------------------------------------------
 // Event rules.
@@ -442,8 +441,7 @@ TEST_F(RulesTest, CadenceIgnoresOtherModalitiesCancelledOwnAndFarSessions) {
   cancelled.state = BookingState::kCancelled;
   ctx_.athlete_sessions = {
       MakeBooking(39, Modality::kDeepTissue, At(2026, 11, 4, 10, 0)),  // 28 d
-      cancelled,
-      MakeBooking(41, Modality::kSports, At(2026, 11, 30, 12, 0)),
+      cancelled, MakeBooking(41, Modality::kSports, At(2026, 11, 30, 12, 0)),
       MakeBooking(42, Modality::kDeepTissue, At(2026, 12, 1, 10, 0))};
   const Verdict moved =
       Check(Session(Modality::kDeepTissue, At(2026, 12, 2, 10, 0), 42));
@@ -626,10 +624,9 @@ TEST_F(RulesTest, TooSoon) {
             "Deep tissue massage Fri 27 Nov 2026 13:59-14:59 EST starts too "
             "soon; sessions must be booked 2 h ahead or more (earliest start "
             "Fri 27 Nov 2026 14:00 EST).");
-  EXPECT_THAT(
-      Ids(Check(Session(Modality::kDeepTissue, At(2026, 11, 26, 10, 0)))
-              .violations),
-      ElementsAre(kRuleTooSoon));
+  EXPECT_THAT(Ids(Check(Session(Modality::kDeepTissue, At(2026, 11, 26, 10, 0)))
+                      .violations),
+              ElementsAre(kRuleTooSoon));
 }
 
 TEST_F(RulesTest, TooFarAhead) {
@@ -668,13 +665,15 @@ TEST_F(RulesTest, AllViolationsAreReportedInOrder) {
                           kRuleNoActiveInjury, kRuleModalityNotOffered,
                           kRuleOutsideWorkingHours, kRuleTimeOff,
                           kRuleTherapistBusy, kRuleAthleteBusy, kRuleTooSoon));
-  for (const Finding& f : v.violations) EXPECT_THAT(f.message, ::testing::Not(IsEmpty()));
+  for (const Finding& f : v.violations)
+    EXPECT_THAT(f.message, ::testing::Not(IsEmpty()));
 }
 
 TEST_F(RulesTest, AthleteViolationsIgnoresSchedulingRules) {
   // Outside hours, too soon and overlapping the race: only the race counts.
   ctx_.now = At(2026, 12, 6, 7, 0);
-  const Booking b = MakeBooking(42, Modality::kDeepTissue, At(2026, 12, 6, 8, 0));
+  const Booking b =
+      MakeBooking(42, Modality::kDeepTissue, At(2026, 12, 6, 8, 0));
   EXPECT_THAT(Ids(AthleteViolations(rules_, zone_, b, ctx_)),
               ElementsAre(kRuleOverlapsEvent));
   // Warnings are not violations.
@@ -743,9 +742,8 @@ TEST_F(RulesTest, WorkingHoursStartingInASkippedHourOpenAtTheChange) {
   const absl::Time change = At(2027, 3, 14, 3, 0);
   ASSERT_EQ(change - At(2027, 3, 14, 1, 59), absl::Minutes(1));
   EXPECT_TRUE(Check(Session(Modality::kDeepTissue, change)).allowed());
-  EXPECT_FALSE(
-      Check(Session(Modality::kDeepTissue, change - absl::Minutes(1)))
-          .allowed());
+  EXPECT_FALSE(Check(Session(Modality::kDeepTissue, change - absl::Minutes(1)))
+                   .allowed());
 }
 
 TEST_F(RulesTest, WorkingHoursOverARepeatedHourCoverBothOccurrences) {
@@ -805,8 +803,8 @@ TEST(CalendarTest, OverlappingMatchesBruteForce) {
     Event e;
     e.id = i + 1;
     e.start = base + absl::Minutes(minute(rng));
-    e.end = e.start + absl::Minutes(coin(rng) == 0 ? long_len(rng)
-                                                   : short_len(rng));
+    e.end = e.start +
+            absl::Minutes(coin(rng) == 0 ? long_len(rng) : short_len(rng));
     events.push_back(e);
   }
   const Calendar calendar(events);
@@ -835,7 +833,8 @@ TEST(ContextReachTest, CoversGapsAndCadence) {
   RuleTable rules = RuleTable::Defaults();
   EXPECT_EQ(ContextReachBefore(rules), absl::Hours(28 * 24));
   EXPECT_EQ(ContextReachAfter(rules), absl::Hours(28 * 24));
-  for (ModalityRule& r : rules.modalities) r.cadence_warning = absl::ZeroDuration();
+  for (ModalityRule& r : rules.modalities)
+    r.cadence_warning = absl::ZeroDuration();
   EXPECT_EQ(ContextReachBefore(rules), absl::Hours(48));
   EXPECT_EQ(ContextReachAfter(rules), absl::Hours(72));
 }

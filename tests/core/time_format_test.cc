@@ -28,9 +28,9 @@ TEST(FormatInstantTest, DayWithoutLeadingZeroAndZoneAbbreviation) {
 
 TEST(FormatInstantTest, DropsSeconds) {
   const absl::TimeZone zone = NewYork();
-  EXPECT_EQ(FormatInstant(Local(zone, 2026, 12, 4, 16, 0) + absl::Seconds(59),
-                          zone),
-            "Fri 4 Dec 2026 16:00 EST");
+  EXPECT_EQ(
+      FormatInstant(Local(zone, 2026, 12, 4, 16, 0) + absl::Seconds(59), zone),
+      "Fri 4 Dec 2026 16:00 EST");
 }
 
 TEST(FormatSpanTest, SameDay) {

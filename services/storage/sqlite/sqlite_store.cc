@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -517,31 +518,36 @@ class SqliteTransaction final : public Transaction {
     if (filter.from >= filter.to) return std::vector<core::Booking>();
     // The SQL is built from fixed fragments only; the parameters are bound
     // below in the same order. Each combination is cached once.
+    //
+    // One lower bound on start_us serves both the cursor and the window (no
+    // session is longer than kMaxSessionLength, see CheckSpan), so the scan
+    // is an index range [lower, to). The cursor's tie on start is a filter
+    // written so that SQLite cannot pick it as a competing range bound.
     const bool bounded_to = filter.to != absl::InfiniteFuture();
     const bool bounded_from = filter.from != absl::InfinitePast();
-    std::string sql = absl::StrCat("SELECT ", kBookingColumns,
-                                   " FROM bookings WHERE (start_us, id) > (?, ?)");
+    const absl::Time lower =
+        bounded_from
+            ? std::max(after.start, filter.from - core::kMaxSessionLength)
+            : after.start;
+    std::string sql = absl::StrCat(
+        "SELECT ", kBookingColumns,
+        " FROM bookings WHERE start_us >= ? AND NOT (start_us = ? AND id <= ?)");
     if (filter.athlete_id != 0) absl::StrAppend(&sql, " AND athlete_id = ?");
     if (filter.therapist_id != 0) {
       absl::StrAppend(&sql, " AND therapist_id = ?");
     }
     if (bounded_to) absl::StrAppend(&sql, " AND start_us < ?");
-    // No session is longer than kMaxSessionLength (see CheckSpan).
-    if (bounded_from) {
-      absl::StrAppend(&sql, " AND start_us >= ? AND end_us > ?");
-    }
+    if (bounded_from) absl::StrAppend(&sql, " AND end_us > ?");
     if (filter.confirmed_only) absl::StrAppend(&sql, " AND state = ?");
     if (filter.at_risk_only) absl::StrAppend(&sql, " AND at_risk = 1");
     absl::StrAppend(&sql, " ORDER BY start_us, id LIMIT ?");
 
     Stmt st = c_.Prepare(sql);
-    st.Bind(after.start, after.id);
+    st.Bind(lower, after.start, after.id);
     if (filter.athlete_id != 0) st.Bind(filter.athlete_id);
     if (filter.therapist_id != 0) st.Bind(filter.therapist_id);
     if (bounded_to) st.Bind(filter.to);
-    if (bounded_from) {
-      st.Bind(filter.from - core::kMaxSessionLength, filter.from);
-    }
+    if (bounded_from) st.Bind(filter.from);
     if (filter.confirmed_only) st.Bind(core::BookingState::kConfirmed);
     st.Bind(limit);
     return Collect(st, &BookingFromRow);
@@ -883,6 +889,7 @@ absl::Status SqliteStore::Write(
 }
 
 absl::Status SqliteStore::Read(absl::FunctionRef<absl::Status(Reader&)> fn) {
+  { absl::MutexLock hold(&write_mu_); }
   absl::StatusOr<std::unique_ptr<SqliteConnection>> conn = AcquireReader();
   if (!conn.ok()) return conn.status();
   SqliteConnection& c = **conn;

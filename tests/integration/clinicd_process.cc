@@ -1,0 +1,127 @@
+#include "tests/integration/clinicd_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace clinic::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Forks and execs clinicd with `args`, stdout and stderr to files.
+pid_t Spawn(const std::vector<std::string>& args, const std::string& out,
+            const std::string& err) {
+  std::vector<char*> argv;
+  static std::string binary = CLINICD_PATH;
+  argv.push_back(binary.data());
+  std::vector<std::string> copy = args;
+  for (std::string& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen(out.c_str(), "w", stdout) ||
+        !freopen(err.c_str(), "w", stderr)) {
+      _exit(126);
+    }
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "clinic-test-XXXXXX").string();
+  path_ = mkdtemp(pattern.data());
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+ClinicdProcess::ClinicdProcess(std::string db_path)
+    : db_path_(std::move(db_path)) {}
+
+ClinicdProcess::~ClinicdProcess() { Kill(); }
+
+bool ClinicdProcess::Start(const std::vector<std::string>& extra_flags,
+                           std::string* error) {
+  const std::string port_file = run_dir_.path() + "/port";
+  const std::string err_file = run_dir_.path() + "/stderr";
+  std::filesystem::remove(port_file);
+  std::vector<std::string> args = {"--db=" + db_path_,
+                                   "--listen=127.0.0.1:0",
+                                   "--port_file=" + port_file};
+  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+  pid_ = Spawn(args, run_dir_.path() + "/stdout", err_file);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    std::ifstream in(port_file);
+    if (in >> port_) {
+      channel_ = grpc::CreateChannel(address(),
+                                     grpc::InsecureChannelCredentials());
+      therapists_ = v1::TherapistService::NewStub(channel_);
+      athletes_ = v1::AthleteService::NewStub(channel_);
+      bookings_ = v1::BookingService::NewStub(channel_);
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (error != nullptr) *error = ReadFile(err_file);
+  Kill();
+  return false;
+}
+
+int ClinicdProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+void ClinicdProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string ClinicdProcess::address() const {
+  return "127.0.0.1:" + std::to_string(port_);
+}
+
+int RunClinicdToExit(const std::vector<std::string>& flags,
+                     std::string* stderr_text) {
+  TempDir dir;
+  const pid_t pid = Spawn(flags, dir.path() + "/stdout", dir.path() + "/stderr");
+  int status = 0;
+  waitpid(pid, &status, 0);
+  *stderr_text = ReadFile(dir.path() + "/stderr");
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace clinic::testing

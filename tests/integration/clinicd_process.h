@@ -1,0 +1,70 @@
+// Runs a real clinicd binary for a test: its own SQLite file in a fresh
+// temporary folder, an ephemeral loopback port, stubs to talk to it.
+#ifndef CLINIC_TESTS_INTEGRATION_CLINICD_PROCESS_H_
+#define CLINIC_TESTS_INTEGRATION_CLINICD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clinic/v1/athletes.grpc.pb.h"
+#include "clinic/v1/bookings.grpc.pb.h"
+#include "clinic/v1/therapists.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace clinic::testing {
+
+// A fresh temporary folder, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class ClinicdProcess {
+ public:
+  // Does not start the process; see Start().
+  explicit ClinicdProcess(std::string db_path);
+  ~ClinicdProcess();  // SIGKILLs a running process
+
+  // Starts clinicd with --db, --listen=127.0.0.1:0 and `extra_flags`, and
+  // waits until it serves. False (with the process's stderr in *error) when
+  // it exits or does not serve within 20 s.
+  bool Start(const std::vector<std::string>& extra_flags = {},
+             std::string* error = nullptr);
+  // SIGTERM and wait; returns the exit status as waitpid gives it.
+  int Stop();
+  // SIGKILL and wait: a crash.
+  void Kill();
+
+  std::string address() const;
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  v1::TherapistService::Stub& therapists() { return *therapists_; }
+  v1::AthleteService::Stub& athletes() { return *athletes_; }
+  v1::BookingService::Stub& bookings() { return *bookings_; }
+
+ private:
+  std::string db_path_;
+  TempDir run_dir_;  // port file and logs
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::TherapistService::Stub> therapists_;
+  std::unique_ptr<v1::AthleteService::Stub> athletes_;
+  std::unique_ptr<v1::BookingService::Stub> bookings_;
+};
+
+// Runs clinicd with `flags` to completion (for flag errors); returns its
+// exit code and fills *stderr_text.
+int RunClinicdToExit(const std::vector<std::string>& flags,
+                     std::string* stderr_text);
+
+}  // namespace clinic::testing
+
+#endif  // CLINIC_TESTS_INTEGRATION_CLINICD_PROCESS_H_

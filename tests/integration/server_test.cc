@@ -1,0 +1,51 @@
+// clinicd speaks standard gRPC health checking and server reflection, so
+// load balancers and grpcurl-style tools work.
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/integration/clinicd_test_base.h"
+
+namespace clinic::testing {
+namespace {
+
+using ::testing::IsSupersetOf;
+
+TEST_F(ClinicdTest, HealthCheckReportsServing) {
+  auto health = grpc::health::v1::Health::NewStub(server_.channel());
+  grpc::health::v1::HealthCheckRequest req;
+  grpc::health::v1::HealthCheckResponse out;
+  ASSERT_TRUE(health->Check(Ctx().get(), req, &out).ok());
+  EXPECT_EQ(out.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(ClinicdTest, ReflectionListsTheClinicServices) {
+  auto reflection =
+      grpc::reflection::v1alpha::ServerReflection::NewStub(server_.channel());
+  auto ctx = Ctx();
+  auto stream = reflection->ServerReflectionInfo(ctx.get());
+  grpc::reflection::v1alpha::ServerReflectionRequest req;
+  req.set_list_services("");
+  ASSERT_TRUE(stream->Write(req));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse out;
+  ASSERT_TRUE(stream->Read(&out));
+  std::vector<std::string> names;
+  for (const auto& s : out.list_services_response().service()) {
+    names.push_back(s.name());
+  }
+  EXPECT_THAT(names, IsSupersetOf({"clinic.v1.TherapistService",
+                                   "clinic.v1.AthleteService",
+                                   "clinic.v1.BookingService",
+                                   "grpc.health.v1.Health"}));
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(ClinicdTest, SigtermShutsDownCleanly) {
+  const int status = server_.Stop();
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace clinic::testing
