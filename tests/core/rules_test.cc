@@ -665,8 +665,11 @@ TEST_F(RulesTest, AllViolationsAreReportedInOrder) {
                           kRuleNoActiveInjury, kRuleModalityNotOffered,
                           kRuleOutsideWorkingHours, kRuleTimeOff,
                           kRuleTherapistBusy, kRuleAthleteBusy, kRuleTooSoon));
-  for (const Finding& f : v.violations)
-    EXPECT_THAT(f.message, ::testing::Not(IsEmpty()));
+  for (const Finding& f : v.violations) {
+    EXPECT_THAT(f.message,
+                ::testing::StartsWith("ART session Sun 6 Dec 2026 08:00-08:45 "
+                                      "EST "));
+  }
 }
 
 TEST_F(RulesTest, AthleteViolationsIgnoresSchedulingRules) {
@@ -833,8 +836,9 @@ TEST(ContextReachTest, CoversGapsAndCadence) {
   RuleTable rules = RuleTable::Defaults();
   EXPECT_EQ(ContextReachBefore(rules), absl::Hours(28 * 24));
   EXPECT_EQ(ContextReachAfter(rules), absl::Hours(28 * 24));
-  for (ModalityRule& r : rules.modalities)
+  for (ModalityRule& r : rules.modalities) {
     r.cadence_warning = absl::ZeroDuration();
+  }
   EXPECT_EQ(ContextReachBefore(rules), absl::Hours(48));
   EXPECT_EQ(ContextReachAfter(rules), absl::Hours(72));
 }

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/clinicd_test_base.h"
@@ -124,7 +125,9 @@ TEST_F(ClinicdTest, RejectionMessageNamesTheRaceAsRulesMdShowsIt) {
   ASSERT_TRUE(rich.ParseFromString(status.error_details()));
   EXPECT_EQ(rich.code(), grpc::StatusCode::FAILED_PRECONDITION);
   google::rpc::ErrorInfo info;
-  ASSERT_TRUE(rich.details(0).UnpackTo(&info));
+  for (const auto& any : rich.details()) {
+    if (any.Is<google::rpc::ErrorInfo>()) ASSERT_TRUE(any.UnpackTo(&info));
+  }
   EXPECT_EQ(info.reason(), "RECOVERY_RULE_VIOLATED");
   EXPECT_EQ(info.domain(), "clinic.v1");
   const v1::BookingRejection rejection = RejectionOf(status);

@@ -219,9 +219,9 @@ TEST_F(SqliteStoreTest, OpenRefusesASchemaNewerThanTheBinary) {
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   EXPECT_THAT(SqliteStore::Open(path_),
               StatusIs(absl::StatusCode::kFailedPrecondition, path_));
@@ -246,8 +246,8 @@ TEST_F(SqliteStoreTest, TherapistRoundTripsWithDetailsSorted) {
   const core::Id id = Insert(t);
   ASSERT_NE(id, 0);
 
-  absl::StatusOr<core::Therapist> got = ReadValue<core::Therapist>(
-      [&](Reader& r) { return r.GetTherapist(id); });
+  absl::StatusOr<core::Therapist> got =
+      ReadValue<core::Therapist>([&](Reader& r) { return r.GetTherapist(id); });
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->id, id);
   EXPECT_EQ(got->name, "Ana");
@@ -284,17 +284,17 @@ TEST_F(SqliteStoreTest, UpdateTherapistReplacesDetailsButKeepsTimeOff) {
   const core::Id id = Insert(t);
   ASSERT_NE(id, 0);
 
-  core::Therapist update = MakeTherapist("Ana B.", {core::Modality::kDeepTissue});
+  core::Therapist update =
+      MakeTherapist("Ana B.", {core::Modality::kDeepTissue});
   update.id = id;
   update.hours = {{absl::Weekday::friday, 600, 700}};
   update.turnover_buffer = absl::Minutes(5);
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.UpdateTherapist(update);
-  }),
+  ASSERT_THAT(store_->Write(
+                  [&](Transaction& tx) { return tx.UpdateTherapist(update); }),
               IsOk());
 
-  absl::StatusOr<core::Therapist> got = ReadValue<core::Therapist>(
-      [&](Reader& r) { return r.GetTherapist(id); });
+  absl::StatusOr<core::Therapist> got =
+      ReadValue<core::Therapist>([&](Reader& r) { return r.GetTherapist(id); });
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->name, "Ana B.");
   EXPECT_EQ(got->turnover_buffer, absl::Minutes(5));
@@ -320,9 +320,8 @@ TEST_F(SqliteStoreTest, TimeOffIsInsertedAndDeletedPerTherapist) {
               StatusIs(absl::StatusCode::kNotFound,
                        absl::StrCat("time off ", off, " of therapist ", bo,
                                     " not found")));
-  EXPECT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.DeleteTimeOff(ana, off);
-  }),
+  EXPECT_THAT(store_->Write(
+                  [&](Transaction& tx) { return tx.DeleteTimeOff(ana, off); }),
               IsOk());
   absl::StatusOr<core::Therapist> got = ReadValue<core::Therapist>(
       [&](Reader& r) { return r.GetTherapist(ana); });
@@ -339,8 +338,8 @@ TEST_F(SqliteStoreTest, ListTherapistsPagesByIdAndFiltersByModality) {
   std::vector<core::Id> ids;
   for (int i = 0; i < 5; ++i) {
     ids.push_back(Insert(MakeTherapist(
-        absl::StrCat("t", i), {i % 2 == 0 ? core::Modality::kSports
-                                          : core::Modality::kDeepTissue})));
+        absl::StrCat("t", i),
+        {i % 2 == 0 ? core::Modality::kSports : core::Modality::kDeepTissue})));
   }
   // Priced for sports but not offering it: not listed under sports.
   core::Therapist priced_only =
@@ -382,15 +381,16 @@ TEST_F(SqliteStoreTest, AthleteRoundTripsAndPages) {
   const core::Id a = Insert(MakeAthlete("Kim"));
   const core::Id b = Insert(MakeAthlete("Lee"));
   const core::Id c = Insert(MakeAthlete("Max"));
-  auto got = ReadValue<core::Athlete>(
-      [&](Reader& r) { return r.GetAthlete(b); });
+  auto got =
+      ReadValue<core::Athlete>([&](Reader& r) { return r.GetAthlete(b); });
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->id, b);
   EXPECT_EQ(got->name, "Lee");
   EXPECT_EQ(got->email, "Lee@example.com");
 
-  auto page = ReadValue<std::vector<core::Athlete>>(
-      [&](Reader& r) { return r.ListAthletes({2, a}); });
+  auto page = ReadValue<std::vector<core::Athlete>>([&](Reader& r) {
+    return r.ListAthletes({2, a});
+  });
   ASSERT_THAT(page, IsOk());
   EXPECT_THAT(Ids(*page), ElementsAre(b, c));
 }
@@ -412,11 +412,13 @@ TEST_F(SqliteStoreTest, EventRoundTripsAndDeletes) {
   EXPECT_EQ(got->start, kT0);
   EXPECT_EQ(got->end, kT0 + absl::Hours(3));
 
-  EXPECT_THAT(store_->Write([&](Transaction& tx) { return tx.DeleteEvent(id); }),
-              IsOk());
-  EXPECT_THAT(store_->Write([&](Transaction& tx) { return tx.DeleteEvent(id); }),
-              StatusIs(absl::StatusCode::kNotFound,
-                       absl::StrCat("event ", id, " not found")));
+  EXPECT_THAT(
+      store_->Write([&](Transaction& tx) { return tx.DeleteEvent(id); }),
+      IsOk());
+  EXPECT_THAT(
+      store_->Write([&](Transaction& tx) { return tx.DeleteEvent(id); }),
+      StatusIs(absl::StatusCode::kNotFound,
+               absl::StrCat("event ", id, " not found")));
 }
 
 TEST_F(SqliteStoreTest, InsertEventChecksLengthAndAthlete) {
@@ -425,9 +427,9 @@ TEST_F(SqliteStoreTest, InsertEventChecksLengthAndAthlete) {
     return store_->Write(
         [&](Transaction& tx) { return tx.InsertEvent(e).status(); });
   };
-  EXPECT_THAT(insert(MakeEvent(athlete, kT0,
-                               kT0 + core::kMaxEventLength + kMicro)),
-              StatusIs(absl::StatusCode::kInvalidArgument, "at most"));
+  EXPECT_THAT(
+      insert(MakeEvent(athlete, kT0, kT0 + core::kMaxEventLength + kMicro)),
+      StatusIs(absl::StatusCode::kInvalidArgument, "at most"));
   EXPECT_THAT(insert(MakeEvent(athlete, kT0, kT0)),
               StatusIs(absl::StatusCode::kInvalidArgument, "end after"));
   EXPECT_THAT(insert(MakeEvent(99, kT0, kT0 + absl::Hours(1))),
@@ -445,13 +447,12 @@ TEST_F(SqliteStoreTest, ListEventsReturnsEventsIntersectingTheWindow) {
       Insert(MakeEvent(kim, from - absl::Hours(2), from + absl::Hours(1)));
   const core::Id ends_at_from =
       Insert(MakeEvent(kim, from - absl::Hours(3), from));
-  const core::Id starts_at_to =
-      Insert(MakeEvent(kim, to, to + absl::Hours(1)));
+  const core::Id starts_at_to = Insert(MakeEvent(kim, to, to + absl::Hours(1)));
   const core::Id long_before =
       Insert(MakeEvent(kim, from - absl::Hours(240), from + absl::Hours(2)));
   // Exactly the longest allowed event, ending just inside the window.
-  const core::Id longest = Insert(MakeEvent(
-      kim, from + kMicro - core::kMaxEventLength, from + kMicro));
+  const core::Id longest = Insert(
+      MakeEvent(kim, from + kMicro - core::kMaxEventLength, from + kMicro));
   const core::Id inside =
       Insert(MakeEvent(kim, from + absl::Hours(5), from + absl::Hours(6)));
   Insert(MakeEvent(lee, from + absl::Hours(5), from + absl::Hours(6)));
@@ -478,21 +479,20 @@ TEST_F(SqliteStoreTest, ListEventsReturnsEventsIntersectingTheWindow) {
 TEST_F(SqliteStoreTest, InjuryRoundTripsAndResolves) {
   const core::Id athlete = Insert(MakeAthlete("Kim"));
   core::Injury knee{0, athlete, "knee", "runner's knee", kT0, std::nullopt};
-  core::Injury calf{0, athlete, "calf", "strain", kT0 + absl::Hours(1),
-                    std::nullopt};
+  core::Injury calf{
+      0, athlete, "calf", "strain", kT0 + absl::Hours(1), std::nullopt};
   const core::Id knee_id = Insert(knee);
   const core::Id calf_id = Insert(calf);
 
   knee.id = knee_id;
   knee.resolved = kT0 + absl::Hours(72);
   knee.note = "ignored by UpdateInjury";
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.UpdateInjury(knee);
-  }),
-              IsOk());
+  ASSERT_THAT(
+      store_->Write([&](Transaction& tx) { return tx.UpdateInjury(knee); }),
+      IsOk());
 
-  auto got = ReadValue<core::Injury>(
-      [&](Reader& r) { return r.GetInjury(knee_id); });
+  auto got =
+      ReadValue<core::Injury>([&](Reader& r) { return r.GetInjury(knee_id); });
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->athlete_id, athlete);
   EXPECT_EQ(got->region, "knee");
@@ -524,8 +524,8 @@ TEST_F(SqliteStoreTest, BookingRoundTripsAndUpdatesOnlyMutableFields) {
   b.update_time = b.create_time + absl::Seconds(1);
   b.id = Insert(b);
   ASSERT_NE(b.id, 0);
-  auto got = ReadValue<core::Booking>(
-      [&](Reader& r) { return r.GetBooking(b.id); });
+  auto got =
+      ReadValue<core::Booking>([&](Reader& r) { return r.GetBooking(b.id); });
   ASSERT_THAT(got, IsOk());
   ExpectSameBooking(*got, b);
 
@@ -541,10 +541,9 @@ TEST_F(SqliteStoreTest, BookingRoundTripsAndUpdatesOnlyMutableFields) {
   update.athlete_id = athlete + 100;
   update.request_id = "other";
   update.create_time = kT0;
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.UpdateBooking(update);
-  }),
-              IsOk());
+  ASSERT_THAT(
+      store_->Write([&](Transaction& tx) { return tx.UpdateBooking(update); }),
+      IsOk());
 
   core::Booking want = b;
   want.start = update.start;
@@ -559,10 +558,9 @@ TEST_F(SqliteStoreTest, BookingRoundTripsAndUpdatesOnlyMutableFields) {
   ExpectSameBooking(*got, want);
 
   update.end = update.start + core::kMaxSessionLength + kMicro;
-  EXPECT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.UpdateBooking(update);
-  }),
-              StatusIs(absl::StatusCode::kInvalidArgument, "at most"));
+  EXPECT_THAT(
+      store_->Write([&](Transaction& tx) { return tx.UpdateBooking(update); }),
+      StatusIs(absl::StatusCode::kInvalidArgument, "at most"));
 }
 
 TEST_F(SqliteStoreTest, InsertBookingNamesMissingParents) {
@@ -595,8 +593,8 @@ TEST_F(SqliteStoreTest, RequestIdIsUniqueWhenSet) {
               StatusIs(absl::StatusCode::kAlreadyExists, "req-1"));
 
   // Empty keys never collide.
-  core::Booking no_key = MakeBooking(athlete, therapist, kT0 + absl::Hours(5),
-                                     absl::Hours(1));
+  core::Booking no_key =
+      MakeBooking(athlete, therapist, kT0 + absl::Hours(5), absl::Hours(1));
   EXPECT_NE(Insert(no_key), 0);
   EXPECT_NE(Insert(no_key), 0);
 
@@ -773,8 +771,8 @@ TEST_F(SqliteStoreTest, FailedWriteRollsBackEverything) {
     absl::StatusOr<core::Id> therapist =
         tx.InsertTherapist(MakeTherapist("Ana", {core::Modality::kSports}));
     if (!athlete.ok() || !therapist.ok()) return absl::InternalError("setup");
-    if (!tx.InsertBooking(MakeBooking(*athlete, *therapist, kT0,
-                                      absl::Hours(1)))
+    if (!tx.InsertBooking(
+               MakeBooking(*athlete, *therapist, kT0, absl::Hours(1)))
              .ok()) {
       return absl::InternalError("setup");
     }
@@ -790,12 +788,14 @@ TEST_F(SqliteStoreTest, FailedWriteRollsBackEverything) {
               StatusIs(absl::StatusCode::kAborted, "changed my mind"));
 
   // ...and gone after.
-  auto athletes = ReadValue<std::vector<core::Athlete>>(
-      [&](Reader& r) { return r.ListAthletes({10, 0}); });
+  auto athletes = ReadValue<std::vector<core::Athlete>>([&](Reader& r) {
+    return r.ListAthletes({10, 0});
+  });
   ASSERT_THAT(athletes, IsOk());
   EXPECT_THAT(Ids(*athletes), ElementsAre(kept));
-  auto therapists = ReadValue<std::vector<core::Therapist>>(
-      [&](Reader& r) { return r.ListTherapists(std::nullopt, {10, 0}); });
+  auto therapists = ReadValue<std::vector<core::Therapist>>([&](Reader& r) {
+    return r.ListTherapists(std::nullopt, {10, 0});
+  });
   ASSERT_THAT(therapists, IsOk());
   EXPECT_THAT(*therapists, IsEmpty());
   auto bookings = ListBookings({});
@@ -817,8 +817,8 @@ TEST_F(SqliteStoreTest, CommittedDataSurvivesReopen) {
   store_.reset();
   store_ = OpenStore();  // runs the migrations check again
   ASSERT_NE(store_, nullptr);
-  auto got = ReadValue<core::Booking>(
-      [&](Reader& r) { return r.GetBooking(b.id); });
+  auto got =
+      ReadValue<core::Booking>([&](Reader& r) { return r.GetBooking(b.id); });
   ASSERT_THAT(got, IsOk());
   ExpectSameBooking(*got, b);
   auto ana = ReadValue<core::Therapist>(
@@ -832,8 +832,9 @@ TEST_F(SqliteStoreTest, CommittedDataSurvivesReopen) {
 TEST_F(SqliteStoreTest, ReadersSeeASnapshotAndDoNotWaitForTheWriter) {
   Insert(MakeAthlete("first"));
   auto count_athletes = [this]() -> int {
-    auto list = ReadValue<std::vector<core::Athlete>>(
-        [&](Reader& r) { return r.ListAthletes({100, 0}); });
+    auto list = ReadValue<std::vector<core::Athlete>>([&](Reader& r) {
+      return r.ListAthletes({100, 0});
+    });
     EXPECT_THAT(list, IsOk());
     return list.ok() ? static_cast<int>(list->size()) : -1;
   };
@@ -885,8 +886,9 @@ TEST_F(SqliteStoreTest, WriteIsUnavailableWhileAnotherProcessHoldsTheLock) {
   }),
               StatusIs(absl::StatusCode::kUnavailable, path_));
   // Readers are not blocked by the other writer.
-  auto athletes = ReadValue<std::vector<core::Athlete>>(
-      [&](Reader& r) { return r.ListAthletes({10, 0}); });
+  auto athletes = ReadValue<std::vector<core::Athlete>>([&](Reader& r) {
+    return r.ListAthletes({10, 0});
+  });
   EXPECT_THAT(athletes, IsOk());
   ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr),
             SQLITE_OK);
@@ -957,9 +959,9 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileBookEachSlotOnce) {
   std::unique_ptr<SqliteStore> second = OpenStore();  // another "process"
   ASSERT_NE(second, nullptr);
   constexpr int kSlots = 10;
-  EXPECT_EQ(RaceForSlots({store_.get(), second.get()}, athlete, therapist, 8,
-                         kSlots),
-            kSlots);
+  EXPECT_EQ(
+      RaceForSlots({store_.get(), second.get()}, athlete, therapist, 8, kSlots),
+      kSlots);
   for (SqliteStore* store : {store_.get(), second.get()}) {
     absl::StatusOr<std::vector<core::Booking>> bookings =
         absl::UnknownError("not run");

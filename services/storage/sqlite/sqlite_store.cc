@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -142,8 +144,8 @@ absl::Status CheckLimit(int limit) {
 
 // Window queries scan [from - max, to) of an index on start, so a stored
 // interval must never be longer than `max`.
-absl::Status CheckSpan(absl::string_view what, absl::Time start,
-                       absl::Time end, absl::Duration max) {
+absl::Status CheckSpan(absl::string_view what, absl::Time start, absl::Time end,
+                       absl::Duration max) {
   if (end <= start || end - start > max) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, " must end after it starts and last at most ",
@@ -151,8 +153,6 @@ absl::Status CheckSpan(absl::string_view what, absl::Time start,
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 // A cached prepared statement borrowed for one execution: Bind() the
 // parameters in order, then Next() through the rows or Run() it. The
@@ -261,6 +261,8 @@ class Stmt {
   bool done_ = false;
 };
 
+}  // namespace
+
 // One sqlite3 handle and its cache of prepared statements. Used by one
 // thread at a time (the store hands it out exclusively).
 class SqliteConnection {
@@ -283,13 +285,13 @@ class SqliteConnection {
     }
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, SqliteStore::kBusyTimeoutMs);
-    CLINIC_RETURN_IF_ERROR(Annotate(
-        conn->Exec(query_only ? "PRAGMA foreign_keys = ON;"
-                                "PRAGMA synchronous = FULL;"
-                                "PRAGMA query_only = ON;"
-                              : "PRAGMA foreign_keys = ON;"
-                                "PRAGMA synchronous = FULL;"),
-        absl::StrCat("cannot configure database ", path)));
+    CLINIC_RETURN_IF_ERROR(
+        Annotate(conn->Exec(query_only ? "PRAGMA foreign_keys = ON;"
+                                         "PRAGMA synchronous = FULL;"
+                                         "PRAGMA query_only = ON;"
+                                       : "PRAGMA foreign_keys = ON;"
+                                         "PRAGMA synchronous = FULL;"),
+                 absl::StrCat("cannot configure database ", path)));
     return conn;
   }
 
@@ -303,8 +305,8 @@ class SqliteConnection {
     char* error = nullptr;
     const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
     if (rc == SQLITE_OK) return absl::OkStatus();
-    absl::Status status = SqliteError(
-        rc, error != nullptr ? error : sqlite3_errstr(rc), "exec");
+    absl::Status status =
+        SqliteError(rc, error != nullptr ? error : sqlite3_errstr(rc), "exec");
     sqlite3_free(error);
     return status;
   }
@@ -413,15 +415,16 @@ class SqliteTransaction final : public Transaction {
 
   absl::StatusOr<core::Therapist> GetTherapist(Id id) override {
     absl::StatusOr<core::Therapist> t = GetOne(
-        "SELECT id, name, turnover_buffer_us FROM therapists WHERE id = ?",
-        id, &TherapistFromRow, "therapist");
+        "SELECT id, name, turnover_buffer_us FROM therapists WHERE id = ?", id,
+        &TherapistFromRow, "therapist");
     if (!t.ok()) return t;
     CLINIC_RETURN_IF_ERROR(LoadDetails(*t));
     return t;
   }
 
   absl::StatusOr<std::vector<core::Therapist>> ListTherapists(
-      std::optional<core::Modality> offering, const PageRequest& page) override {
+      std::optional<core::Modality> offering,
+      const PageRequest& page) override {
     CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
     absl::StatusOr<std::vector<core::Therapist>> list;
     if (offering.has_value()) {
@@ -460,9 +463,9 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::StatusOr<core::Event> GetEvent(Id id) override {
-    return GetOne(absl::StrCat("SELECT ", kEventColumns,
-                               " FROM events WHERE id = ?"),
-                  id, &EventFromRow, "event");
+    return GetOne(
+        absl::StrCat("SELECT ", kEventColumns, " FROM events WHERE id = ?"), id,
+        &EventFromRow, "event");
   }
 
   absl::StatusOr<std::vector<core::Event>> ListEvents(Id athlete_id,
@@ -471,18 +474,18 @@ class SqliteTransaction final : public Transaction {
     if (from >= to) return std::vector<core::Event>();
     // No event is longer than kMaxEventLength, so anything intersecting
     // [from, to) starts in [from - kMaxEventLength, to).
-    Stmt st = c_.Prepare(absl::StrCat(
-        "SELECT ", kEventColumns,
-        " FROM events WHERE athlete_id = ? AND start_us < ? "
-        "AND start_us >= ? AND end_us > ? ORDER BY start_us, id"));
+    Stmt st = c_.Prepare(
+        absl::StrCat("SELECT ", kEventColumns,
+                     " FROM events WHERE athlete_id = ? AND start_us < ? "
+                     "AND start_us >= ? AND end_us > ? ORDER BY start_us, id"));
     st.Bind(athlete_id, to, from - core::kMaxEventLength, from);
     return Collect(st, &EventFromRow);
   }
 
   absl::StatusOr<core::Injury> GetInjury(Id id) override {
-    return GetOne(absl::StrCat("SELECT ", kInjuryColumns,
-                               " FROM injuries WHERE id = ?"),
-                  id, &InjuryFromRow, "injury");
+    return GetOne(
+        absl::StrCat("SELECT ", kInjuryColumns, " FROM injuries WHERE id = ?"),
+        id, &InjuryFromRow, "injury");
   }
 
   absl::StatusOr<std::vector<core::Injury>> ListInjuries(
@@ -495,9 +498,9 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::StatusOr<core::Booking> GetBooking(Id id) override {
-    return GetOne(absl::StrCat("SELECT ", kBookingColumns,
-                               " FROM bookings WHERE id = ?"),
-                  id, &BookingFromRow, "booking");
+    return GetOne(
+        absl::StrCat("SELECT ", kBookingColumns, " FROM bookings WHERE id = ?"),
+        id, &BookingFromRow, "booking");
   }
 
   absl::StatusOr<std::optional<core::Booking>> FindBookingByRequestId(
@@ -529,9 +532,9 @@ class SqliteTransaction final : public Transaction {
         bounded_from
             ? std::max(after.start, filter.from - core::kMaxSessionLength)
             : after.start;
-    std::string sql = absl::StrCat(
-        "SELECT ", kBookingColumns,
-        " FROM bookings WHERE start_us >= ? AND NOT (start_us = ? AND id <= ?)");
+    std::string sql = absl::StrCat("SELECT ", kBookingColumns,
+                                   " FROM bookings WHERE start_us >= ? AND NOT "
+                                   "(start_us = ? AND id <= ?)");
     if (filter.athlete_id != 0) absl::StrAppend(&sql, " AND athlete_id = ?");
     if (filter.therapist_id != 0) {
       absl::StrAppend(&sql, " AND therapist_id = ?");
@@ -711,7 +714,8 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::Status CheckExists(const Parent& p) {
-    Stmt st = c_.Prepare(absl::StrCat("SELECT 1 FROM ", p.table, " WHERE id = ?"));
+    Stmt st =
+        c_.Prepare(absl::StrCat("SELECT 1 FROM ", p.table, " WHERE id = ?"));
     st.Bind(p.id);
     if (st.Next()) return absl::OkStatus();
     if (!st.status().ok()) return st.status();
@@ -734,7 +738,9 @@ class SqliteTransaction final : public Transaction {
     };
     std::map<core::Modality, Row> rows;
     for (core::Modality m : t.modalities) rows[m].offered = true;
-    for (const core::Price& p : t.prices) rows[p.modality].price_cents = p.cents;
+    for (const core::Price& p : t.prices) {
+      rows[p.modality].price_cents = p.cents;
+    }
     for (const auto& [modality, row] : rows) {
       CLINIC_RETURN_IF_ERROR(
           c_.Prepare("INSERT INTO therapist_modalities (therapist_id, "
@@ -813,8 +819,8 @@ absl::Status Migrate(SqliteConnection& c) {
                        " is newer than this binary's (", kSchemaVersion, ")"));
     }
     for (int64_t v = version; v < kSchemaVersion; ++v) {
-      CLINIC_RETURN_IF_ERROR(Annotate(c.Exec(kMigrations[v]),
-                                      absl::StrCat("migration ", v + 1)));
+      CLINIC_RETURN_IF_ERROR(
+          Annotate(c.Exec(kMigrations[v]), absl::StrCat("migration ", v + 1)));
     }
     if (version == kSchemaVersion) return absl::OkStatus();
     // A constant of this file, not input.
@@ -838,7 +844,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
         "database path \":memory:\" is not a file; readers and the writer "
         "must share one database file");
   }
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::filesystem::path parent =
+      std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
     return absl::InvalidArgumentError(
@@ -853,9 +860,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     // Persistent in the file; a no-op when it is already in WAL mode.
     Stmt st = c.Prepare("PRAGMA journal_mode = WAL");
     if (!st.Next() || st.GetText(0) != "wal") {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot switch database ", path, " to WAL mode",
-          st.status().ok() ? "" : ": ", st.status().message()));
+      return absl::UnavailableError(
+          absl::StrCat("cannot switch database ", path, " to WAL mode",
+                       st.status().ok() ? "" : ": ", st.status().message()));
     }
   }
   CLINIC_RETURN_IF_ERROR(
@@ -878,9 +885,9 @@ absl::Status SqliteStore::Write(
   if (c.in_transaction()) c.Run("ROLLBACK").IgnoreError();
   // Takes the file's write lock now (waiting up to kBusyTimeoutMs for
   // other processes), so everything fn reads stays true until COMMIT.
-  CLINIC_RETURN_IF_ERROR(Annotate(
-      c.Run("BEGIN IMMEDIATE"),
-      absl::StrCat("cannot start a write transaction on ", path_)));
+  CLINIC_RETURN_IF_ERROR(
+      Annotate(c.Run("BEGIN IMMEDIATE"),
+               absl::StrCat("cannot start a write transaction on ", path_)));
   SqliteTransaction tx(c);
   absl::Status status = fn(tx);
   if (status.ok()) status = c.Run("COMMIT");
@@ -889,7 +896,6 @@ absl::Status SqliteStore::Write(
 }
 
 absl::Status SqliteStore::Read(absl::FunctionRef<absl::Status(Reader&)> fn) {
-  { absl::MutexLock hold(&write_mu_); }
   absl::StatusOr<std::unique_ptr<SqliteConnection>> conn = AcquireReader();
   if (!conn.ok()) return conn.status();
   SqliteConnection& c = **conn;

@@ -49,8 +49,7 @@ class SqliteStore final : public Store {
 
   // See Store. Returns UNAVAILABLE when another process holds the write lock
   // for longer than kBusyTimeoutMs.
-  absl::Status Write(
-      absl::FunctionRef<absl::Status(Transaction&)> fn) override;
+  absl::Status Write(absl::FunctionRef<absl::Status(Transaction&)> fn) override;
   absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) override;
 
  private:
