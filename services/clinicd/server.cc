@@ -84,6 +84,14 @@ absl::Status WritePortFile(const std::string& path, int port) {
 }  // namespace
 
 absl::Status RunServer(const ServerOptions& options) {
+  // Signals are taken by a dedicated thread; block them before any thread
+  // starts (gRPC starts some early) so they inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(options.time_zone, &zone)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -123,14 +131,6 @@ absl::Status RunServer(const ServerOptions& options) {
   builder.RegisterService(&therapists);
   builder.RegisterService(&athletes);
   builder.RegisterService(&bookings);
-
-  // Signals are taken by a dedicated thread; block them before gRPC starts
-  // its threads so they inherit the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

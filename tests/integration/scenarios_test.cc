@@ -28,6 +28,8 @@ struct Scenario {
   int64_t gap_hours;  // of the first finding, -1: not checked
 };
 
+void PrintTo(const Scenario& s, std::ostream* os) { *os << s.name; }
+
 const std::vector<Scenario>& Scenarios() {
   static const auto* scenarios = new std::vector<Scenario>{
       {"DeepTissueFriday", v1::DEEP_TISSUE, -2, 16, false, false,

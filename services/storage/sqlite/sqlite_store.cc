@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/core/ids.h"
 #include "services/core/status_macros.h"
 
 namespace clinic::storage {
@@ -128,10 +129,6 @@ absl::Status SqliteError(int rc, absl::string_view message,
 absl::Status Annotate(const absl::Status& s, absl::string_view prefix) {
   if (s.ok()) return s;
   return absl::Status(s.code(), absl::StrCat(prefix, ": ", s.message()));
-}
-
-absl::Status NotFound(absl::string_view kind, core::Id id) {
-  return absl::NotFoundError(absl::StrCat(kind, " ", id, " not found"));
 }
 
 absl::Status CheckLimit(int limit) {
@@ -416,7 +413,7 @@ class SqliteTransaction final : public Transaction {
   absl::StatusOr<core::Therapist> GetTherapist(Id id) override {
     absl::StatusOr<core::Therapist> t = GetOne(
         "SELECT id, name, turnover_buffer_us FROM therapists WHERE id = ?", id,
-        &TherapistFromRow, "therapist");
+        &TherapistFromRow, core::IdKind::kTherapist);
     if (!t.ok()) return t;
     CLINIC_RETURN_IF_ERROR(LoadDetails(*t));
     return t;
@@ -449,7 +446,7 @@ class SqliteTransaction final : public Transaction {
 
   absl::StatusOr<core::Athlete> GetAthlete(Id id) override {
     return GetOne("SELECT id, name, email FROM athletes WHERE id = ?", id,
-                  &AthleteFromRow, "athlete");
+                  &AthleteFromRow, core::IdKind::kAthlete);
   }
 
   absl::StatusOr<std::vector<core::Athlete>> ListAthletes(
@@ -465,7 +462,7 @@ class SqliteTransaction final : public Transaction {
   absl::StatusOr<core::Event> GetEvent(Id id) override {
     return GetOne(
         absl::StrCat("SELECT ", kEventColumns, " FROM events WHERE id = ?"), id,
-        &EventFromRow, "event");
+        &EventFromRow, core::IdKind::kEvent);
   }
 
   absl::StatusOr<std::vector<core::Event>> ListEvents(Id athlete_id,
@@ -485,7 +482,7 @@ class SqliteTransaction final : public Transaction {
   absl::StatusOr<core::Injury> GetInjury(Id id) override {
     return GetOne(
         absl::StrCat("SELECT ", kInjuryColumns, " FROM injuries WHERE id = ?"),
-        id, &InjuryFromRow, "injury");
+        id, &InjuryFromRow, core::IdKind::kInjury);
   }
 
   absl::StatusOr<std::vector<core::Injury>> ListInjuries(
@@ -500,7 +497,7 @@ class SqliteTransaction final : public Transaction {
   absl::StatusOr<core::Booking> GetBooking(Id id) override {
     return GetOne(
         absl::StrCat("SELECT ", kBookingColumns, " FROM bookings WHERE id = ?"),
-        id, &BookingFromRow, "booking");
+        id, &BookingFromRow, core::IdKind::kBooking);
   }
 
   absl::StatusOr<std::optional<core::Booking>> FindBookingByRequestId(
@@ -576,7 +573,7 @@ class SqliteTransaction final : public Transaction {
           "WHERE id = ?");
       st.Bind(t.name, t.turnover_buffer, t.id);
       CLINIC_RETURN_IF_ERROR(st.Run());
-      if (c_.changes() == 0) return NotFound("therapist", t.id);
+      if (c_.changes() == 0) return core::NotFoundError(core::IdKind::kTherapist, t.id);
     }
     for (const char* sql :
          {"DELETE FROM therapist_modalities WHERE therapist_id = ?",
@@ -596,9 +593,7 @@ class SqliteTransaction final : public Transaction {
             .Bind(time_off_id, therapist_id)
             .Run());
     if (c_.changes() == 0) {
-      return absl::NotFoundError(absl::StrCat("time off ", time_off_id,
-                                              " of therapist ", therapist_id,
-                                              " not found"));
+      return core::NotFoundError(core::IdKind::kTimeOff, time_off_id);
     }
     return absl::OkStatus();
   }
@@ -618,13 +613,13 @@ class SqliteTransaction final : public Transaction {
         "INSERT INTO events (athlete_id, kind, name, start_us, end_us) "
         "VALUES (?, ?, ?, ?, ?)");
     st.Bind(e.athlete_id, e.kind, e.name, e.start, e.end);
-    return InsertResult(st, {{"athletes", "athlete", e.athlete_id}});
+    return InsertResult(st, {{"athletes", core::IdKind::kAthlete, e.athlete_id}});
   }
 
   absl::Status DeleteEvent(Id id) override {
     CLINIC_RETURN_IF_ERROR(
         c_.Prepare("DELETE FROM events WHERE id = ?").Bind(id).Run());
-    if (c_.changes() == 0) return NotFound("event", id);
+    if (c_.changes() == 0) return core::NotFoundError(core::IdKind::kEvent, id);
     return absl::OkStatus();
   }
 
@@ -633,7 +628,7 @@ class SqliteTransaction final : public Transaction {
         "INSERT INTO injuries (athlete_id, region, note, since_us, "
         "resolved_us) VALUES (?, ?, ?, ?, ?)");
     st.Bind(i.athlete_id, i.region, i.note, i.since, i.resolved);
-    return InsertResult(st, {{"athletes", "athlete", i.athlete_id}});
+    return InsertResult(st, {{"athletes", core::IdKind::kAthlete, i.athlete_id}});
   }
 
   absl::Status UpdateInjury(const core::Injury& i) override {
@@ -641,7 +636,7 @@ class SqliteTransaction final : public Transaction {
         c_.Prepare("UPDATE injuries SET resolved_us = ? WHERE id = ?")
             .Bind(i.resolved, i.id)
             .Run());
-    if (c_.changes() == 0) return NotFound("injury", i.id);
+    if (c_.changes() == 0) return core::NotFoundError(core::IdKind::kInjury, i.id);
     return absl::OkStatus();
   }
 
@@ -659,8 +654,8 @@ class SqliteTransaction final : public Transaction {
             request_id, b.request_hash, b.at_risk, b.at_risk_reason,
             b.cancel_reason, b.create_time, b.update_time);
     absl::StatusOr<Id> id =
-        InsertResult(st, {{"athletes", "athlete", b.athlete_id},
-                          {"therapists", "therapist", b.therapist_id}});
+        InsertResult(st, {{"athletes", core::IdKind::kAthlete, b.athlete_id},
+                          {"therapists", core::IdKind::kTherapist, b.therapist_id}});
     if (st.rc() == SQLITE_CONSTRAINT_UNIQUE) {
       return absl::AlreadyExistsError(absl::StrCat(
           "a booking with request_id \"", b.request_id, "\" already exists"));
@@ -678,25 +673,25 @@ class SqliteTransaction final : public Transaction {
             .Bind(b.start, b.end, b.state, b.at_risk, b.at_risk_reason,
                   b.cancel_reason, b.update_time, b.id)
             .Run());
-    if (c_.changes() == 0) return NotFound("booking", b.id);
+    if (c_.changes() == 0) return core::NotFoundError(core::IdKind::kBooking, b.id);
     return absl::OkStatus();
   }
 
  private:
   struct Parent {
     const char* table;  // a fixed table name, never input
-    const char* kind;
+    core::IdKind kind;
     Id id;
   };
 
   template <typename T>
   absl::StatusOr<T> GetOne(const std::string& sql, Id id,
-                           T (*from_row)(const Stmt&), absl::string_view kind) {
+                           T (*from_row)(const Stmt&), core::IdKind kind) {
     Stmt st = c_.Prepare(sql);
     st.Bind(id);
     if (st.Next()) return from_row(st);
     if (!st.status().ok()) return st.status();
-    return NotFound(kind, id);
+    return core::NotFoundError(kind, id);
   }
 
   // Runs an INSERT; the new id, or NOT_FOUND naming the first missing
@@ -719,7 +714,7 @@ class SqliteTransaction final : public Transaction {
     st.Bind(p.id);
     if (st.Next()) return absl::OkStatus();
     if (!st.status().ok()) return st.status();
-    return NotFound(p.kind, p.id);
+    return core::NotFoundError(p.kind, p.id);
   }
 
   absl::StatusOr<Id> InsertTimeOffRow(Id therapist_id, const core::TimeOff& t) {
@@ -727,7 +722,7 @@ class SqliteTransaction final : public Transaction {
         "INSERT INTO time_off (therapist_id, start_us, end_us, reason) "
         "VALUES (?, ?, ?, ?)");
     st.Bind(therapist_id, t.start, t.end, t.reason);
-    return InsertResult(st, {{"therapists", "therapist", therapist_id}});
+    return InsertResult(st, {{"therapists", core::IdKind::kTherapist, therapist_id}});
   }
 
   // Modalities, prices and hours of therapist `id` (rows must not exist).
