@@ -7,8 +7,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/api/status.h"
 #include "services/core/status_macros.h"
 
@@ -106,10 +106,11 @@ absl::StatusOr<core::Id> IdFromProto(core::IdKind kind, absl::string_view id,
 
 absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& t,
                                          absl::string_view field) {
-  if (t.seconds() < kMinTimestampSeconds || t.seconds() > kMaxTimestampSeconds ||
-      t.nanos() < 0 || t.nanos() >= kNanosPerSecond) {
-    return InvalidField(field,
-                        "timestamp out of range (0001-01-01 to 9999-12-31 UTC)");
+  if (t.seconds() < kMinTimestampSeconds ||
+      t.seconds() > kMaxTimestampSeconds || t.nanos() < 0 ||
+      t.nanos() >= kNanosPerSecond) {
+    return InvalidField(
+        field, "timestamp out of range (0001-01-01 to 9999-12-31 UTC)");
   }
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
@@ -124,9 +125,10 @@ void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
 absl::StatusOr<absl::Duration> DurationFromProto(
     const google::protobuf::Duration& d, absl::string_view field,
     absl::Duration min, absl::Duration max) {
-  const bool well_formed =
-      d.nanos() > -kNanosPerSecond && d.nanos() < kNanosPerSecond &&
-      !(d.seconds() > 0 && d.nanos() < 0) && !(d.seconds() < 0 && d.nanos() > 0);
+  const bool well_formed = d.nanos() > -kNanosPerSecond &&
+                           d.nanos() < kNanosPerSecond &&
+                           !(d.seconds() > 0 && d.nanos() < 0) &&
+                           !(d.seconds() < 0 && d.nanos() > 0);
   const absl::Duration value =
       absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
   if (!well_formed || value < min || value > max) {
@@ -153,8 +155,7 @@ absl::StatusOr<core::Modality> ModalityFromProto(int m,
     case v1::SPORTS:
       return core::Modality::kSports;
   }
-  return InvalidField(field,
-                      "must be DEEP_TISSUE, ACTIVE_RELEASE or SPORTS");
+  return InvalidField(field, "must be DEEP_TISSUE, ACTIVE_RELEASE or SPORTS");
 }
 
 v1::Modality ToProto(core::Modality m) {
@@ -257,7 +258,8 @@ void ToProto(const core::Therapist& t, v1::Therapist* out) {
 
 void ToProto(const core::TimeOff& t, v1::TimeOff* out) {
   out->set_id(core::FormatId(core::IdKind::kTimeOff, t.id));
-  out->set_therapist_id(core::FormatId(core::IdKind::kTherapist, t.therapist_id));
+  out->set_therapist_id(
+      core::FormatId(core::IdKind::kTherapist, t.therapist_id));
   ToProto(t.start, out->mutable_start_time());
   ToProto(t.end, out->mutable_end_time());
   out->set_reason(t.reason);
@@ -292,7 +294,8 @@ void ToProto(const core::Injury& i, v1::Injury* out) {
 void ToProto(const core::Booking& b, v1::Booking* out) {
   out->set_id(core::FormatId(core::IdKind::kBooking, b.id));
   out->set_athlete_id(core::FormatId(core::IdKind::kAthlete, b.athlete_id));
-  out->set_therapist_id(core::FormatId(core::IdKind::kTherapist, b.therapist_id));
+  out->set_therapist_id(
+      core::FormatId(core::IdKind::kTherapist, b.therapist_id));
   out->set_modality(ToProto(b.modality));
   ToProto(b.start, out->mutable_start_time());
   ToProto(b.end, out->mutable_end_time());
@@ -350,10 +353,11 @@ absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
                                                core::RuleTable base) {
   const absl::Duration kYear = absl::Hours(24 * 366);
   auto set = [&](bool has, const google::protobuf::Duration& d,
-                 const std::string& field, absl::Duration* out) -> absl::Status {
+                 const std::string& field,
+                 absl::Duration* out) -> absl::Status {
     if (!has) return absl::OkStatus();
-    CLINIC_ASSIGN_OR_RETURN(*out, DurationFromProto(d, field,
-                                                    absl::ZeroDuration(), kYear));
+    CLINIC_ASSIGN_OR_RETURN(
+        *out, DurationFromProto(d, field, absl::ZeroDuration(), kYear));
     return absl::OkStatus();
   };
   for (int i = 0; i < in.modalities_size(); ++i) {
@@ -369,39 +373,37 @@ absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
       it = base.modalities.insert(base.modalities.end(), core::ModalityRule{});
       it->modality = modality;
     }
-    CLINIC_RETURN_IF_ERROR(set(m.has_length(), m.length(),
-                               field + ".length", &it->length));
+    CLINIC_RETURN_IF_ERROR(
+        set(m.has_length(), m.length(), field + ".length", &it->length));
     CLINIC_RETURN_IF_ERROR(set(m.has_min_gap_before(), m.min_gap_before(),
                                field + ".min_gap_before", &it->min_gap_before));
-    CLINIC_RETURN_IF_ERROR(set(m.has_advised_gap_before(),
-                               m.advised_gap_before(),
-                               field + ".advised_gap_before",
-                               &it->advised_gap_before));
+    CLINIC_RETURN_IF_ERROR(
+        set(m.has_advised_gap_before(), m.advised_gap_before(),
+            field + ".advised_gap_before", &it->advised_gap_before));
     CLINIC_RETURN_IF_ERROR(set(m.has_min_gap_after(), m.min_gap_after(),
                                field + ".min_gap_after", &it->min_gap_after));
     CLINIC_RETURN_IF_ERROR(set(m.has_advised_gap_after(), m.advised_gap_after(),
                                field + ".advised_gap_after",
                                &it->advised_gap_after));
     CLINIC_RETURN_IF_ERROR(set(m.has_cadence_warning(), m.cadence_warning(),
-                               field + ".cadence_warning", &it->cadence_warning));
+                               field + ".cadence_warning",
+                               &it->cadence_warning));
     if (m.has_requires_active_injury()) {
       it->requires_active_injury = m.requires_active_injury();
     }
   }
-  CLINIC_RETURN_IF_ERROR(set(in.has_min_notice(), in.min_notice(),
-                             "min_notice", &base.min_notice));
+  CLINIC_RETURN_IF_ERROR(set(in.has_min_notice(), in.min_notice(), "min_notice",
+                             &base.min_notice));
   CLINIC_RETURN_IF_ERROR(
       set(in.has_horizon(), in.horizon(), "horizon", &base.horizon));
   CLINIC_RETURN_IF_ERROR(set(in.has_default_turnover(), in.default_turnover(),
                              "default_turnover", &base.default_turnover));
-  CLINIC_RETURN_IF_ERROR(set(in.has_default_race_duration(),
-                             in.default_race_duration(),
-                             "default_race_duration",
-                             &base.default_race_duration));
-  CLINIC_RETURN_IF_ERROR(set(in.has_default_workout_duration(),
-                             in.default_workout_duration(),
-                             "default_workout_duration",
-                             &base.default_workout_duration));
+  CLINIC_RETURN_IF_ERROR(
+      set(in.has_default_race_duration(), in.default_race_duration(),
+          "default_race_duration", &base.default_race_duration));
+  CLINIC_RETURN_IF_ERROR(
+      set(in.has_default_workout_duration(), in.default_workout_duration(),
+          "default_workout_duration", &base.default_workout_duration));
   CLINIC_RETURN_IF_ERROR(base.Validate());
   return base;
 }
@@ -418,7 +420,8 @@ absl::Status ApplyTherapistField(const v1::Therapist& in,
     for (int i = 0; i < in.modalities_size(); ++i) {
       CLINIC_ASSIGN_OR_RETURN(
           core::Modality m,
-          ModalityFromProto(in.modalities(i), absl::StrCat(field, "[", i, "]")));
+          ModalityFromProto(in.modalities(i),
+                            absl::StrCat(field, "[", i, "]")));
       if (std::find(modalities.begin(), modalities.end(), m) !=
           modalities.end()) {
         return InvalidField(absl::StrCat(field, "[", i, "]"),

@@ -47,7 +47,8 @@ absl::StatusOr<absl::Duration> DurationFromProto(
     const google::protobuf::Duration& d, absl::string_view field,
     absl::Duration min, absl::Duration max);
 void ToProto(absl::Duration d, google::protobuf::Duration* out);
-absl::StatusOr<core::Modality> ModalityFromProto(int m, absl::string_view field);
+absl::StatusOr<core::Modality> ModalityFromProto(int m,
+                                                 absl::string_view field);
 v1::Modality ToProto(core::Modality m);
 v1::EventKind ToProto(core::EventKind k);
 
@@ -83,8 +84,7 @@ absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
 
 // The therapist fields an update mask may name.
 inline constexpr const char* kTherapistFields[] = {
-    "display_name", "modalities", "prices", "working_hours",
-    "turnover_buffer"};
+    "display_name", "modalities", "prices", "working_hours", "turnover_buffer"};
 
 // Validates field `path` of `in` and copies it into `out`. Field names in
 // errors are prefixed with "therapist.".

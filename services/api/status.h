@@ -11,8 +11,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "grpcpp/support/status.h"
 #include "google/protobuf/message.h"
+#include "grpcpp/support/status.h"
 #include "services/core/rules.h"
 
 namespace clinic::api {

@@ -53,14 +53,17 @@ grpc::ServerUnaryReactor* AthleteService::ListAthletes(
     v1::ListAthletesResponse* resp) {
   return Unary(ctx, [&]() -> absl::Status {
     storage::PageRequest page;
-    CLINIC_ASSIGN_OR_RETURN(page.limit, api::PageSizeFromProto(req->page_size()));
-    CLINIC_ASSIGN_OR_RETURN(page.after_id, api::IdFromPageToken(req->page_token()));
+    CLINIC_ASSIGN_OR_RETURN(page.limit,
+                            api::PageSizeFromProto(req->page_size()));
+    CLINIC_ASSIGN_OR_RETURN(page.after_id,
+                            api::IdFromPageToken(req->page_token()));
     ++page.limit;  // one more tells whether another page follows
     CLINIC_ASSIGN_OR_RETURN(std::vector<core::Athlete> list,
                             clinic_->ListAthletes(page));
     const bool more = static_cast<int>(list.size()) == page.limit;
     if (more) list.pop_back();
-    for (const core::Athlete& a : list) api::ToProto(a, {}, resp->add_athletes());
+    for (const core::Athlete& a : list)
+      api::ToProto(a, {}, resp->add_athletes());
     if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
     return absl::OkStatus();
   });
@@ -72,7 +75,8 @@ absl::Status AthleteService::AddEvent(core::EventKind kind,
   core::Event e;
   e.kind = kind;
   CLINIC_ASSIGN_OR_RETURN(
-      e.athlete_id, IdFromProto(IdKind::kAthlete, req.athlete_id(), "athlete_id"));
+      e.athlete_id,
+      IdFromProto(IdKind::kAthlete, req.athlete_id(), "athlete_id"));
   CLINIC_RETURN_IF_ERROR(
       api::CheckText(req.name(), "name", api::kMaxNameLength, true));
   e.name = req.name();
@@ -84,8 +88,9 @@ absl::Status AthleteService::AddEvent(core::EventKind kind,
                               : clinic_->rules().default_workout_duration;
   if (req.has_duration()) {
     CLINIC_ASSIGN_OR_RETURN(
-        length, api::DurationFromProto(req.duration(), "duration",
-                                       absl::Minutes(1), core::kMaxEventLength));
+        length,
+        api::DurationFromProto(req.duration(), "duration", absl::Minutes(1),
+                               core::kMaxEventLength));
   }
   e.end = e.start + length;
   CLINIC_ASSIGN_OR_RETURN(EventOutcome out, clinic_->AddEvent(std::move(e)));
@@ -103,15 +108,15 @@ absl::Status AthleteService::AddEvent(core::EventKind kind,
 grpc::ServerUnaryReactor* AthleteService::AddRace(
     grpc::CallbackServerContext* ctx, const v1::AddEventRequest* req,
     v1::AddEventResponse* resp) {
-  return Unary(ctx, [&] { return AddEvent(core::EventKind::kRace, *req, resp); });
+  return Unary(ctx,
+               [&] { return AddEvent(core::EventKind::kRace, *req, resp); });
 }
 
 grpc::ServerUnaryReactor* AthleteService::AddWorkout(
     grpc::CallbackServerContext* ctx, const v1::AddEventRequest* req,
     v1::AddEventResponse* resp) {
-  return Unary(ctx, [&] {
-    return AddEvent(core::EventKind::kHardWorkout, *req, resp);
-  });
+  return Unary(
+      ctx, [&] { return AddEvent(core::EventKind::kHardWorkout, *req, resp); });
 }
 
 grpc::ServerUnaryReactor* AthleteService::DeleteEvent(
@@ -134,11 +139,12 @@ grpc::ServerUnaryReactor* AthleteService::ListEvents(
     absl::Time from = absl::InfinitePast();
     absl::Time to = absl::InfiniteFuture();
     if (req->has_start_time()) {
-      CLINIC_ASSIGN_OR_RETURN(from,
-                              api::TimeFromProto(req->start_time(), "start_time"));
+      CLINIC_ASSIGN_OR_RETURN(
+          from, api::TimeFromProto(req->start_time(), "start_time"));
     }
     if (req->has_end_time()) {
-      CLINIC_ASSIGN_OR_RETURN(to, api::TimeFromProto(req->end_time(), "end_time"));
+      CLINIC_ASSIGN_OR_RETURN(to,
+                              api::TimeFromProto(req->end_time(), "end_time"));
     }
     if (to <= from) return InvalidField("end_time", "must be after start_time");
     CLINIC_ASSIGN_OR_RETURN(std::vector<core::Event> events,
@@ -179,7 +185,8 @@ grpc::ServerUnaryReactor* AthleteService::ResolveInjury(
     v1::Injury* resp) {
   return Unary(ctx, [&]() -> absl::Status {
     CLINIC_ASSIGN_OR_RETURN(
-        core::Id id, IdFromProto(IdKind::kInjury, req->injury_id(), "injury_id"));
+        core::Id id,
+        IdFromProto(IdKind::kInjury, req->injury_id(), "injury_id"));
     CLINIC_ASSIGN_OR_RETURN(core::Injury i, clinic_->ResolveInjury(id));
     api::ToProto(i, resp);
     return absl::OkStatus();

@@ -17,9 +17,9 @@ class AthleteService final : public v1::AthleteService::CallbackService {
   grpc::ServerUnaryReactor* GetAthlete(grpc::CallbackServerContext* ctx,
                                        const v1::GetAthleteRequest* req,
                                        v1::Athlete* resp) override;
-  grpc::ServerUnaryReactor* ListAthletes(grpc::CallbackServerContext* ctx,
-                                         const v1::ListAthletesRequest* req,
-                                         v1::ListAthletesResponse* resp) override;
+  grpc::ServerUnaryReactor* ListAthletes(
+      grpc::CallbackServerContext* ctx, const v1::ListAthletesRequest* req,
+      v1::ListAthletesResponse* resp) override;
   grpc::ServerUnaryReactor* AddRace(grpc::CallbackServerContext* ctx,
                                     const v1::AddEventRequest* req,
                                     v1::AddEventResponse* resp) override;

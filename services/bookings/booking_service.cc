@@ -18,9 +18,9 @@ absl::StatusOr<SessionSpec> SpecFromProto(const v1::SessionSpec& in) {
   CLINIC_ASSIGN_OR_RETURN(
       spec.athlete_id,
       IdFromProto(IdKind::kAthlete, in.athlete_id(), "session.athlete_id"));
-  CLINIC_ASSIGN_OR_RETURN(
-      spec.therapist_id,
-      IdFromProto(IdKind::kTherapist, in.therapist_id(), "session.therapist_id"));
+  CLINIC_ASSIGN_OR_RETURN(spec.therapist_id,
+                          IdFromProto(IdKind::kTherapist, in.therapist_id(),
+                                      "session.therapist_id"));
   CLINIC_ASSIGN_OR_RETURN(
       spec.modality, api::ModalityFromProto(in.modality(), "session.modality"));
   if (!in.has_start_time()) {
@@ -91,7 +91,8 @@ grpc::ServerUnaryReactor* BookingService::CancelBooking(
         IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
     CLINIC_RETURN_IF_ERROR(
         api::CheckText(req->reason(), "reason", api::kMaxNoteLength, false));
-    CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->Cancel(id, req->reason()));
+    CLINIC_ASSIGN_OR_RETURN(core::Booking b,
+                            clinic_->Cancel(id, req->reason()));
     api::ToProto(b, resp);
     return absl::OkStatus();
   });
@@ -104,9 +105,10 @@ grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
     CLINIC_ASSIGN_OR_RETURN(
         core::Id id,
         IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
-    if (!req->has_start_time()) return InvalidField("start_time", "is required");
-    CLINIC_ASSIGN_OR_RETURN(absl::Time start,
-                            api::TimeFromProto(req->start_time(), "start_time"));
+    if (!req->has_start_time())
+      return InvalidField("start_time", "is required");
+    CLINIC_ASSIGN_OR_RETURN(
+        absl::Time start, api::TimeFromProto(req->start_time(), "start_time"));
     CLINIC_ASSIGN_OR_RETURN(Reservation r, clinic_->Reschedule(id, start));
     return ReservationToProto(r, resp);
   });
@@ -141,8 +143,8 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
           IdFromProto(IdKind::kTherapist, req->therapist_id(), "therapist_id"));
     }
     if (req->has_start_time()) {
-      CLINIC_ASSIGN_OR_RETURN(filter.from,
-                              api::TimeFromProto(req->start_time(), "start_time"));
+      CLINIC_ASSIGN_OR_RETURN(
+          filter.from, api::TimeFromProto(req->start_time(), "start_time"));
     }
     if (req->has_end_time()) {
       CLINIC_ASSIGN_OR_RETURN(filter.to,
@@ -153,7 +155,8 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
     }
     filter.at_risk_only = req->at_risk_only();
     filter.confirmed_only = !req->include_cancelled();
-    CLINIC_ASSIGN_OR_RETURN(int limit, api::PageSizeFromProto(req->page_size()));
+    CLINIC_ASSIGN_OR_RETURN(int limit,
+                            api::PageSizeFromProto(req->page_size()));
     CLINIC_ASSIGN_OR_RETURN(storage::BookingCursor after,
                             api::BookingCursorFromPageToken(req->page_token()));
     CLINIC_ASSIGN_OR_RETURN(std::vector<core::Booking> list,

@@ -11,9 +11,9 @@ class BookingService final : public v1::BookingService::CallbackService {
  public:
   explicit BookingService(Clinic* clinic) : clinic_(clinic) {}
 
-  grpc::ServerUnaryReactor* CheckBooking(grpc::CallbackServerContext* ctx,
-                                         const v1::CheckBookingRequest* req,
-                                         v1::CheckBookingResponse* resp) override;
+  grpc::ServerUnaryReactor* CheckBooking(
+      grpc::CallbackServerContext* ctx, const v1::CheckBookingRequest* req,
+      v1::CheckBookingResponse* resp) override;
   grpc::ServerUnaryReactor* ReserveSlot(grpc::CallbackServerContext* ctx,
                                         const v1::ReserveSlotRequest* req,
                                         v1::ReserveSlotResponse* resp) override;
@@ -26,9 +26,9 @@ class BookingService final : public v1::BookingService::CallbackService {
   grpc::ServerUnaryReactor* GetBooking(grpc::CallbackServerContext* ctx,
                                        const v1::GetBookingRequest* req,
                                        v1::Booking* resp) override;
-  grpc::ServerUnaryReactor* ListBookings(grpc::CallbackServerContext* ctx,
-                                         const v1::ListBookingsRequest* req,
-                                         v1::ListBookingsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListBookings(
+      grpc::CallbackServerContext* ctx, const v1::ListBookingsRequest* req,
+      v1::ListBookingsResponse* resp) override;
   grpc::ServerUnaryReactor* GetRules(grpc::CallbackServerContext* ctx,
                                      const v1::GetRulesRequest* req,
                                      v1::RuleSet* resp) override;

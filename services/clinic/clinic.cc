@@ -51,17 +51,15 @@ auto InWrite(storage::Store* store, Fn fn)
 
 // What makes two reservations "the same request".
 std::string Fingerprint(const Booking& b) {
-  return absl::StrCat(b.athlete_id, "/", b.therapist_id, "/",
-                      static_cast<int>(b.modality), "/",
-                      absl::ToUnixMicros(b.start), "/",
-                      absl::ToUnixMicros(b.end));
+  return absl::StrCat(
+      b.athlete_id, "/", b.therapist_id, "/", static_cast<int>(b.modality), "/",
+      absl::ToUnixMicros(b.start), "/", absl::ToUnixMicros(b.end));
 }
 
 std::string JoinMessages(const std::vector<core::Finding>& findings) {
-  return absl::StrJoin(findings, " ",
-                       [](std::string* out, const core::Finding& f) {
-                         out->append(f.message);
-                       });
+  return absl::StrJoin(
+      findings, " ",
+      [](std::string* out, const core::Finding& f) { out->append(f.message); });
 }
 
 BookingFilter ConfirmedOf(Id athlete_id, Id therapist_id, absl::Time from,
@@ -84,10 +82,11 @@ Clinic::Clinic(storage::Store* store, const core::Clock* clock,
 // --- Therapists -----------------------------------------------------------
 
 absl::StatusOr<core::Therapist> Clinic::CreateTherapist(core::Therapist t) {
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Therapist> {
-    CLINIC_ASSIGN_OR_RETURN(t.id, tx.InsertTherapist(t));
-    return t;
-  });
+  return InWrite(store_,
+                 [&](Transaction& tx) -> absl::StatusOr<core::Therapist> {
+                   CLINIC_ASSIGN_OR_RETURN(t.id, tx.InsertTherapist(t));
+                   return t;
+                 });
 }
 
 absl::StatusOr<core::Therapist> Clinic::GetTherapist(Id id) {
@@ -102,12 +101,13 @@ absl::StatusOr<std::vector<core::Therapist>> Clinic::ListTherapists(
 
 absl::StatusOr<core::Therapist> Clinic::UpdateTherapist(
     Id id, absl::FunctionRef<absl::Status(core::Therapist&)> change) {
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Therapist> {
-    CLINIC_ASSIGN_OR_RETURN(core::Therapist t, tx.GetTherapist(id));
-    CLINIC_RETURN_IF_ERROR(change(t));
-    CLINIC_RETURN_IF_ERROR(tx.UpdateTherapist(t));
-    return t;
-  });
+  return InWrite(
+      store_, [&](Transaction& tx) -> absl::StatusOr<core::Therapist> {
+        CLINIC_ASSIGN_OR_RETURN(core::Therapist t, tx.GetTherapist(id));
+        CLINIC_RETURN_IF_ERROR(change(t));
+        CLINIC_RETURN_IF_ERROR(tx.UpdateTherapist(t));
+        return t;
+      });
 }
 
 absl::StatusOr<core::TimeOff> Clinic::AddTimeOff(core::TimeOff t) {
@@ -148,13 +148,14 @@ absl::StatusOr<EventOutcome> Clinic::AddEvent(core::Event e) {
     CLINIC_ASSIGN_OR_RETURN(e.id, tx.InsertEvent(e));
     CLINIC_ASSIGN_OR_RETURN(
         std::vector<AtRiskSession> at_risk,
-        RefreshAtRisk(tx, e.athlete_id, e.start - core::ContextReachAfter(rules_),
+        RefreshAtRisk(tx, e.athlete_id,
+                      e.start - core::ContextReachAfter(rules_),
                       e.end + core::ContextReachBefore(rules_)));
     EventOutcome out{e, {}};
     for (AtRiskSession& s : at_risk) {
-      const bool caused_by_e =
-          std::any_of(s.violations.begin(), s.violations.end(),
-                      [&](const core::Finding& f) { return f.event_id == e.id; });
+      const bool caused_by_e = std::any_of(
+          s.violations.begin(), s.violations.end(),
+          [&](const core::Finding& f) { return f.event_id == e.id; });
       if (caused_by_e) out.at_risk.push_back(std::move(s));
     }
     return out;
@@ -175,10 +176,11 @@ absl::Status Clinic::DeleteEvent(Id event_id) {
 absl::StatusOr<std::vector<core::Event>> Clinic::ListEvents(Id athlete_id,
                                                             absl::Time from,
                                                             absl::Time to) {
-  return InRead(store_, [&](Reader& r) -> absl::StatusOr<std::vector<core::Event>> {
-    CLINIC_RETURN_IF_ERROR(r.GetAthlete(athlete_id).status());
-    return r.ListEvents(athlete_id, from, to);
-  });
+  return InRead(store_,
+                [&](Reader& r) -> absl::StatusOr<std::vector<core::Event>> {
+                  CLINIC_RETURN_IF_ERROR(r.GetAthlete(athlete_id).status());
+                  return r.ListEvents(athlete_id, from, to);
+                });
 }
 
 absl::StatusOr<core::Injury> Clinic::AddInjury(core::Injury i) {
@@ -186,7 +188,8 @@ absl::StatusOr<core::Injury> Clinic::AddInjury(core::Injury i) {
     CLINIC_RETURN_IF_ERROR(tx.GetAthlete(i.athlete_id).status());
     CLINIC_ASSIGN_OR_RETURN(i.id, tx.InsertInjury(i));
     CLINIC_RETURN_IF_ERROR(
-        RefreshAtRisk(tx, i.athlete_id, Now(), absl::InfiniteFuture()).status());
+        RefreshAtRisk(tx, i.athlete_id, Now(), absl::InfiniteFuture())
+            .status());
     return i;
   });
 }
@@ -198,7 +201,8 @@ absl::StatusOr<core::Injury> Clinic::ResolveInjury(Id injury_id) {
     i.resolved = Now();
     CLINIC_RETURN_IF_ERROR(tx.UpdateInjury(i));
     CLINIC_RETURN_IF_ERROR(
-        RefreshAtRisk(tx, i.athlete_id, Now(), absl::InfiniteFuture()).status());
+        RefreshAtRisk(tx, i.athlete_id, Now(), absl::InfiniteFuture())
+            .status());
     return i;
   });
 }
@@ -231,10 +235,10 @@ absl::StatusOr<core::Verdict> Clinic::Evaluate(
       r.ListBookings(ConfirmedOf(athlete.id, 0, from, to), {}, kAll));
   CLINIC_ASSIGN_OR_RETURN(
       ctx.therapist_sessions,
-      r.ListBookings(
-          ConfirmedOf(0, therapist.id, session.start - therapist.turnover_buffer,
-                      session.end + therapist.turnover_buffer),
-          {}, kAll));
+      r.ListBookings(ConfirmedOf(0, therapist.id,
+                                 session.start - therapist.turnover_buffer,
+                                 session.end + therapist.turnover_buffer),
+                     {}, kAll));
   return core::Evaluate(rules_, zone_, session, ctx);
 }
 
@@ -281,7 +285,8 @@ absl::StatusOr<core::Verdict> Clinic::Check(const SessionSpec& spec) {
   return InRead(store_, [&](Reader& r) -> absl::StatusOr<core::Verdict> {
     CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
                             r.GetTherapist(spec.therapist_id));
-    CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete, r.GetAthlete(spec.athlete_id));
+    CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete,
+                            r.GetAthlete(spec.athlete_id));
     return Evaluate(r, therapist, athlete, SessionOf(spec));
   });
 }
@@ -291,8 +296,8 @@ core::SessionRequest Clinic::SessionOf(const SessionSpec& spec) const {
   s.modality = spec.modality;
   s.start = spec.start;
   const core::ModalityRule* rule = rules_.Find(spec.modality);
-  s.end = spec.start + spec.duration.value_or(rule ? rule->length
-                                                   : absl::Hours(1));
+  s.end =
+      spec.start + spec.duration.value_or(rule ? rule->length : absl::Hours(1));
   return s;
 }
 
@@ -397,9 +402,8 @@ absl::StatusOr<Booking> Clinic::GetBooking(Id id) {
 absl::StatusOr<std::vector<Booking>> Clinic::ListBookings(
     const BookingFilter& filter, const storage::BookingCursor& after,
     int limit) {
-  return InRead(store_, [&](Reader& r) {
-    return r.ListBookings(filter, after, limit);
-  });
+  return InRead(
+      store_, [&](Reader& r) { return r.ListBookings(filter, after, limit); });
 }
 
 }  // namespace clinic

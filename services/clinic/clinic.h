@@ -52,8 +52,8 @@ struct EventOutcome {
 class Clinic {
  public:
   // `store` and `clock` must outlive the Clinic.
-  Clinic(storage::Store* store, const core::Clock* clock,
-         core::RuleTable rules, absl::TimeZone zone);
+  Clinic(storage::Store* store, const core::Clock* clock, core::RuleTable rules,
+         absl::TimeZone zone);
 
   const core::RuleTable& rules() const { return rules_; }
   const absl::TimeZone& zone() const { return zone_; }

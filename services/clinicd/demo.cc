@@ -20,8 +20,8 @@ core::Therapist DemoTherapist(std::string name, std::vector<Modality> offers,
     t.prices.push_back({m, m == Modality::kActiveRelease ? 9500 : 8500});
   }
   for (int d = first_day; d <= last_day; ++d) {
-    t.hours.push_back({static_cast<absl::Weekday>(d), from_hour * 60,
-                       to_hour * 60});
+    t.hours.push_back(
+        {static_cast<absl::Weekday>(d), from_hour * 60, to_hour * 60});
   }
   return t;
 }
@@ -42,8 +42,8 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic) {
   CLINIC_ASSIGN_OR_RETURN(
       core::Therapist sam,
       clinic.CreateTherapist(DemoTherapist(
-          "Sam Lindqvist", {Modality::kDeepTissue, Modality::kSports}, 1, 6,
-          10, 19)));  // Tue-Sun 10:00-19:00
+          "Sam Lindqvist", {Modality::kDeepTissue, Modality::kSports}, 1, 6, 10,
+          19)));  // Tue-Sun 10:00-19:00
   core::Athlete jordan;
   jordan.name = "Jordan Rivera";
   jordan.email = "jordan@example.com";
@@ -64,9 +64,10 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic) {
 
   const std::string friday = absl::FormatCivilTime(day - 2);
   return absl::StrCat(
-      "demo clinic: therapists ", core::FormatId(core::IdKind::kTherapist, maya.id),
-      " (", maya.name, ") and ", core::FormatId(core::IdKind::kTherapist, sam.id),
-      " (", sam.name, "); athlete ",
+      "demo clinic: therapists ",
+      core::FormatId(core::IdKind::kTherapist, maya.id), " (", maya.name,
+      ") and ", core::FormatId(core::IdKind::kTherapist, sam.id), " (",
+      sam.name, "); athlete ",
       core::FormatId(core::IdKind::kAthlete, jordan.id), " (", jordan.name,
       ") races \"", race.name, "\" ", core::FormatInstant(race.start, zone),
       ".\n  A deep tissue massage on Friday ", friday,

@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   options.port_file = absl::GetFlag(FLAGS_port_file);
   const absl::Status status = clinic::RunServer(options);
   if (!status.ok()) {
-    std::fprintf(stderr, "clinicd: %s\n", std::string(status.message()).c_str());
+    std::fprintf(stderr, "clinicd: %s\n",
+                 std::string(status.message()).c_str());
     return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   return 0;

@@ -94,9 +94,9 @@ absl::Status RunServer(const ServerOptions& options) {
 
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(options.time_zone, &zone)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--timezone: unknown time zone \"", options.time_zone,
-        "\" (an IANA name such as America/New_York)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--timezone: unknown time zone \"", options.time_zone,
+                     "\" (an IANA name such as America/New_York)"));
   }
   CLINIC_ASSIGN_OR_RETURN(core::RuleTable rules, LoadRules(options.rules_path));
 
@@ -105,9 +105,9 @@ absl::Status RunServer(const ServerOptions& options) {
     std::error_code ec;
     std::filesystem::create_directories(db.parent_path(), ec);
     if (ec) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--db: cannot create folder ", db.parent_path().string(), ": ",
-          ec.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--db: cannot create folder ", db.parent_path().string(),
+                       ": ", ec.message()));
     }
   }
   CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<storage::SqliteStore> store,
@@ -140,8 +140,7 @@ absl::Status RunServer(const ServerOptions& options) {
   if (!options.port_file.empty()) {
     CLINIC_RETURN_IF_ERROR(WritePortFile(options.port_file, port));
   }
-  const std::string host =
-      options.listen.substr(0, options.listen.rfind(':'));
+  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   std::printf("clinicd: serving clinic.v1 on %s:%d (SQLite %s, time zone %s)\n",
               host.c_str(), port, options.db_path.c_str(), zone.name().c_str());
   if (!demo.empty()) std::printf("%s\n", demo.c_str());

@@ -47,11 +47,10 @@ absl::StatusOr<Id> ParseId(IdKind kind, absl::string_view text,
   Id id = 0;
   absl::string_view digits = text;
   if (!absl::ConsumePrefix(&digits, info.prefix) ||
-      !absl::SimpleAtoi(digits, &id) || id <= 0 ||
-      FormatId(kind, id) != text) {
+      !absl::SimpleAtoi(digits, &id) || id <= 0 || FormatId(kind, id) != text) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": \"", absl::CHexEscape(text.substr(0, 40)), "\" is not a ", info.noun,
-                     " id (expected ", info.prefix, "<number>)"));
+        field, ": \"", absl::CHexEscape(text.substr(0, 40)), "\" is not a ",
+        info.noun, " id (expected ", info.prefix, "<number>)"));
   }
   return id;
 }

@@ -13,11 +13,13 @@ namespace clinic::core {
 
 struct ModalityRule {
   Modality modality = Modality::kDeepTissue;
-  absl::Duration length;              // default session length
-  absl::Duration min_gap_before;      // session end -> next hard event: reject below
+  absl::Duration length;  // default session length
+  absl::Duration
+      min_gap_before;  // session end -> next hard event: reject below
   absl::Duration advised_gap_before;  // warn below
-  absl::Duration min_gap_after;       // hard event end -> session start: reject below
-  absl::Duration advised_gap_after;   // warn below
+  absl::Duration
+      min_gap_after;  // hard event end -> session start: reject below
+  absl::Duration advised_gap_after;  // warn below
   bool requires_active_injury = false;
   // Warn when another session of the same modality starts within this span
   // of this one. Zero disables the check.

@@ -83,10 +83,10 @@ struct BookingContext {
   absl::Time now;
   const Therapist* therapist = nullptr;  // with hours and time off
   const Athlete* athlete = nullptr;
-  const Calendar* calendar = nullptr;          // the athlete's events
-  std::vector<Injury> injuries;                // the athlete's injuries
-  std::vector<Booking> athlete_sessions;       // confirmed, sorted by start
-  std::vector<Booking> therapist_sessions;     // confirmed, sorted by start
+  const Calendar* calendar = nullptr;       // the athlete's events
+  std::vector<Injury> injuries;             // the athlete's injuries
+  std::vector<Booking> athlete_sessions;    // confirmed, sorted by start
+  std::vector<Booking> therapist_sessions;  // confirmed, sorted by start
 };
 
 // How far around a session the context must reach so that every rule sees

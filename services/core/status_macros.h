@@ -5,9 +5,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define CLINIC_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    const absl::Status _clinic_status = (expr); \
+#define CLINIC_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    const absl::Status _clinic_status = (expr);      \
     if (!_clinic_status.ok()) return _clinic_status; \
   } while (0)
 
@@ -17,8 +17,9 @@
 // CLINIC_ASSIGN_OR_RETURN(lhs, expr): evaluates the StatusOr `expr`,
 // returns its status on error, otherwise moves its value into `lhs` (which
 // may be a declaration).
-#define CLINIC_ASSIGN_OR_RETURN(lhs, expr) \
-  CLINIC_ASSIGN_OR_RETURN_IMPL_(CLINIC_CONCAT_(_clinic_or_, __LINE__), lhs, expr)
+#define CLINIC_ASSIGN_OR_RETURN(lhs, expr)                                  \
+  CLINIC_ASSIGN_OR_RETURN_IMPL_(CLINIC_CONCAT_(_clinic_or_, __LINE__), lhs, \
+                                expr)
 #define CLINIC_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return tmp.status();                 \

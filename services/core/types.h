@@ -56,7 +56,7 @@ struct Therapist {
   std::vector<Price> prices;         // at most one per modality
   std::vector<WorkingHours> hours;   // non-overlapping
   absl::Duration turnover_buffer = absl::Minutes(15);
-  std::vector<TimeOff> time_off;     // sorted by start
+  std::vector<TimeOff> time_off;  // sorted by start
 
   bool Offers(Modality m) const {
     for (Modality o : modalities) {

@@ -110,7 +110,8 @@ class Store {
   // writer (in this process and others on the same database). Commits
   // durably when `fn` returns OK, rolls back otherwise. Returns fn's status,
   // or UNAVAILABLE/INTERNAL when the commit itself fails. Thread-safe.
-  virtual absl::Status Write(absl::FunctionRef<absl::Status(Transaction&)> fn) = 0;
+  virtual absl::Status Write(
+      absl::FunctionRef<absl::Status(Transaction&)> fn) = 0;
 
   // Runs `fn` on a consistent read snapshot. Thread-safe; readers do not
   // wait for writers.

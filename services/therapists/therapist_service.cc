@@ -24,7 +24,8 @@ grpc::ServerUnaryReactor* TherapistService::CreateTherapist(
           !req->therapist().has_turnover_buffer()) {
         continue;
       }
-      CLINIC_RETURN_IF_ERROR(api::ApplyTherapistField(req->therapist(), path, &t));
+      CLINIC_RETURN_IF_ERROR(
+          api::ApplyTherapistField(req->therapist(), path, &t));
     }
     CLINIC_RETURN_IF_ERROR(api::CheckTherapist(t));
     CLINIC_ASSIGN_OR_RETURN(t, clinic_->CreateTherapist(std::move(t)));
@@ -51,18 +52,21 @@ grpc::ServerUnaryReactor* TherapistService::ListTherapists(
   return Unary(ctx, [&]() -> absl::Status {
     std::optional<core::Modality> offering;
     if (req->modality() != v1::MODALITY_UNSPECIFIED) {
-      CLINIC_ASSIGN_OR_RETURN(offering,
-                              api::ModalityFromProto(req->modality(), "modality"));
+      CLINIC_ASSIGN_OR_RETURN(
+          offering, api::ModalityFromProto(req->modality(), "modality"));
     }
     storage::PageRequest page;
-    CLINIC_ASSIGN_OR_RETURN(page.limit, api::PageSizeFromProto(req->page_size()));
-    CLINIC_ASSIGN_OR_RETURN(page.after_id, api::IdFromPageToken(req->page_token()));
+    CLINIC_ASSIGN_OR_RETURN(page.limit,
+                            api::PageSizeFromProto(req->page_size()));
+    CLINIC_ASSIGN_OR_RETURN(page.after_id,
+                            api::IdFromPageToken(req->page_token()));
     ++page.limit;  // one more tells whether another page follows
     CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> list,
                             clinic_->ListTherapists(offering, page));
     const bool more = static_cast<int>(list.size()) == page.limit;
     if (more) list.pop_back();
-    for (const core::Therapist& t : list) api::ToProto(t, resp->add_therapists());
+    for (const core::Therapist& t : list)
+      api::ToProto(t, resp->add_therapists());
     if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
     return absl::OkStatus();
   });
@@ -116,10 +120,10 @@ grpc::ServerUnaryReactor* TherapistService::AddTimeOff(
     if (!in.has_end_time()) {
       return api::InvalidField("time_off.end_time", "is required");
     }
-    CLINIC_ASSIGN_OR_RETURN(off.start, api::TimeFromProto(in.start_time(),
-                                                          "time_off.start_time"));
-    CLINIC_ASSIGN_OR_RETURN(off.end,
-                            api::TimeFromProto(in.end_time(), "time_off.end_time"));
+    CLINIC_ASSIGN_OR_RETURN(
+        off.start, api::TimeFromProto(in.start_time(), "time_off.start_time"));
+    CLINIC_ASSIGN_OR_RETURN(
+        off.end, api::TimeFromProto(in.end_time(), "time_off.end_time"));
     if (off.end <= off.start) {
       return api::InvalidField("time_off.end_time", "must be after start_time");
     }

@@ -11,9 +11,9 @@ class TherapistService final : public v1::TherapistService::CallbackService {
  public:
   explicit TherapistService(Clinic* clinic) : clinic_(clinic) {}
 
-  grpc::ServerUnaryReactor* CreateTherapist(grpc::CallbackServerContext* ctx,
-                                            const v1::CreateTherapistRequest* req,
-                                            v1::Therapist* resp) override;
+  grpc::ServerUnaryReactor* CreateTherapist(
+      grpc::CallbackServerContext* ctx, const v1::CreateTherapistRequest* req,
+      v1::Therapist* resp) override;
   grpc::ServerUnaryReactor* GetTherapist(grpc::CallbackServerContext* ctx,
                                          const v1::GetTherapistRequest* req,
                                          v1::Therapist* resp) override;
@@ -26,9 +26,9 @@ class TherapistService final : public v1::TherapistService::CallbackService {
   grpc::ServerUnaryReactor* AddTimeOff(grpc::CallbackServerContext* ctx,
                                        const v1::AddTimeOffRequest* req,
                                        v1::TimeOff* resp) override;
-  grpc::ServerUnaryReactor* DeleteTimeOff(grpc::CallbackServerContext* ctx,
-                                          const v1::DeleteTimeOffRequest* req,
-                                          google::protobuf::Empty* resp) override;
+  grpc::ServerUnaryReactor* DeleteTimeOff(
+      grpc::CallbackServerContext* ctx, const v1::DeleteTimeOffRequest* req,
+      google::protobuf::Empty* resp) override;
 
  private:
   Clinic* const clinic_;

@@ -73,8 +73,8 @@ struct Fixture {
     s->set_therapist_id(therapists[k % kTherapists]);
     s->set_athlete_id(athletes[k % kTherapists]);
     s->set_modality(v1::SPORTS);
-    const absl::Time start = absl::FromCivil(absl::CivilMinute(d) + 8 * 60 + 75 * in_day,
-                                             absl::UTCTimeZone());
+    const absl::Time start = absl::FromCivil(
+        absl::CivilMinute(d) + 8 * 60 + 75 * in_day, absl::UTCTimeZone());
     s->mutable_start_time()->set_seconds(absl::ToUnixSeconds(start));
     return req;
   }
@@ -90,7 +90,8 @@ void BM_NoOpRpc(benchmark::State& state) {
   for (auto _ : state) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckResponse out;
-    if (!health->Check(&ctx, {}, &out).ok()) state.SkipWithError("Check failed");
+    if (!health->Check(&ctx, {}, &out).ok())
+      state.SkipWithError("Check failed");
   }
   state.SetItemsProcessed(state.iterations());
 }

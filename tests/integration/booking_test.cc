@@ -30,7 +30,8 @@ int ReserveConcurrently(ClinicdProcess& server,
       v1::ReserveSlotRequest req;
       *req.mutable_session() = spec;
       v1::ReserveSlotResponse out;
-      const grpc::Status s = server.bookings().ReserveSlot(Ctx().get(), req, &out);
+      const grpc::Status s =
+          server.bookings().ReserveSlot(Ctx().get(), req, &out);
       if (s.ok()) {
         ++ok;
       } else {
@@ -69,8 +70,9 @@ TEST_F(ClinicdTest, ConcurrentReservationsOfOneAthleteOnTwoTherapistsBookOnce) {
 }
 
 TEST_F(ClinicdTest, RetryWithSameRequestIdReturnsTheSameBooking) {
-  const v1::SessionSpec spec = Spec(AddAthlete(), AddTherapist(), v1::DEEP_TISSUE,
-                                    Local(RaceSunday() - 4, 10));
+  const v1::SessionSpec spec =
+      Spec(AddAthlete(), AddTherapist(), v1::DEEP_TISSUE,
+           Local(RaceSunday() - 4, 10));
   v1::ReserveSlotResponse first, again;
   ASSERT_TRUE(Reserve(spec, &first, "req-42").ok());
   const grpc::Status s = Reserve(spec, &again, "req-42");
@@ -86,9 +88,11 @@ TEST_F(ClinicdTest, SameRequestIdForAnotherSessionIsRefused) {
   const absl::CivilDay day = RaceSunday() - 4;
   v1::ReserveSlotResponse first, other;
   ASSERT_TRUE(Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE, Local(day, 10)),
-                      &first, "req-7").ok());
-  const grpc::Status s = Reserve(
-      Spec(athlete, therapist, v1::DEEP_TISSUE, Local(day, 14)), &other, "req-7");
+                      &first, "req-7")
+                  .ok());
+  const grpc::Status s =
+      Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE, Local(day, 14)), &other,
+              "req-7");
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_THAT(s.error_message(), HasSubstr("request_id"));
   EXPECT_THAT(s.error_message(), HasSubstr(first.booking().id()));
@@ -107,7 +111,8 @@ TEST_F(ClinicdTest, AcknowledgedBookingSurvivesSigkill) {
   v1::GetBookingRequest req;
   req.set_booking_id(reserved.booking().id());
   v1::Booking found;
-  const grpc::Status s = server_.bookings().GetBooking(Ctx().get(), req, &found);
+  const grpc::Status s =
+      server_.bookings().GetBooking(Ctx().get(), req, &found);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(found.state(), v1::CONFIRMED);
   EXPECT_EQ(found.start_time().seconds(), spec.start_time().seconds());
@@ -117,16 +122,20 @@ TEST_F(ClinicdTest, RescheduleKeepsTheOldSlotWhenTheNewOneIsRejected) {
   const absl::CivilDay sunday = RaceSunday();
   const std::string athlete = AddAthlete();
   const std::string therapist = AddTherapist();
-  AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7), absl::Hours(3));
+  AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7),
+           absl::Hours(3));
   v1::ReserveSlotResponse booked;
-  ASSERT_TRUE(Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE,
-                           Local(sunday - 4, 10)), &booked).ok());
+  ASSERT_TRUE(
+      Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday - 4, 10)),
+              &booked)
+          .ok());
 
   v1::RescheduleBookingRequest move;
   move.set_booking_id(booked.booking().id());
   *move.mutable_start_time() = Ts(Local(sunday - 2, 16));
   v1::ReserveSlotResponse moved;
-  grpc::Status s = server_.bookings().RescheduleBooking(Ctx().get(), move, &moved);
+  grpc::Status s =
+      server_.bookings().RescheduleBooking(Ctx().get(), move, &moved);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("Broad Street Run"));
   std::vector<v1::Booking> now = ListBookings();
@@ -141,7 +150,8 @@ TEST_F(ClinicdTest, RescheduleKeepsTheOldSlotWhenTheNewOneIsRejected) {
   EXPECT_EQ(FromTs(moved.booking().start_time()), Local(sunday - 5, 11));
   v1::ReserveSlotResponse other;
   s = Reserve(Spec(AddAthlete("Other"), therapist, v1::DEEP_TISSUE,
-                   Local(sunday - 4, 10)), &other);
+                   Local(sunday - 4, 10)),
+              &other);
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
@@ -149,7 +159,8 @@ TEST_F(ClinicdTest, CancelFreesTheSlotAndIsIdempotent) {
   const std::string therapist = AddTherapist();
   const absl::Time slot = Local(RaceSunday() - 4, 10);
   v1::ReserveSlotResponse booked;
-  ASSERT_TRUE(Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, slot), &booked).ok());
+  ASSERT_TRUE(
+      Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, slot), &booked).ok());
   v1::CancelBookingRequest cancel;
   cancel.set_booking_id(booked.booking().id());
   cancel.set_reason("athlete is ill");
@@ -161,7 +172,9 @@ TEST_F(ClinicdTest, CancelFreesTheSlotAndIsIdempotent) {
   EXPECT_EQ(out.state(), v1::CANCELLED);
 
   v1::ReserveSlotResponse again;
-  EXPECT_TRUE(Reserve(Spec(AddAthlete("Next"), therapist, v1::SPORTS, slot), &again).ok());
+  EXPECT_TRUE(
+      Reserve(Spec(AddAthlete("Next"), therapist, v1::SPORTS, slot), &again)
+          .ok());
   v1::ListBookingsRequest with_cancelled;
   with_cancelled.set_include_cancelled(true);
   EXPECT_THAT(ListBookings(with_cancelled), SizeIs(2));
@@ -174,9 +187,9 @@ TEST_F(ClinicdTest, ListBookingsPagesThroughEverything) {
   const absl::CivilDay first = RaceSunday() + 1;  // a Monday
   for (int i = 0; i < 7; ++i) {
     v1::ReserveSlotResponse out;
-    const grpc::Status s = Reserve(
-        Spec(athlete, therapist, v1::SPORTS, Local(first + i / 3, 9 + 2 * (i % 3))),
-        &out);
+    const grpc::Status s = Reserve(Spec(athlete, therapist, v1::SPORTS,
+                                        Local(first + i / 3, 9 + 2 * (i % 3))),
+                                   &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
   v1::ListBookingsRequest req;

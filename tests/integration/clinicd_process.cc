@@ -65,8 +65,7 @@ bool ClinicdProcess::Start(const std::vector<std::string>& extra_flags,
   const std::string port_file = run_dir_.path() + "/port";
   const std::string err_file = run_dir_.path() + "/stderr";
   std::filesystem::remove(port_file);
-  std::vector<std::string> args = {"--db=" + db_path_,
-                                   "--listen=127.0.0.1:0",
+  std::vector<std::string> args = {"--db=" + db_path_, "--listen=127.0.0.1:0",
                                    "--port_file=" + port_file};
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   pid_ = Spawn(args, run_dir_.path() + "/stdout", err_file);
@@ -80,8 +79,8 @@ bool ClinicdProcess::Start(const std::vector<std::string>& extra_flags,
     }
     std::ifstream in(port_file);
     if (in >> port_) {
-      channel_ = grpc::CreateChannel(address(),
-                                     grpc::InsecureChannelCredentials());
+      channel_ =
+          grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
       therapists_ = v1::TherapistService::NewStub(channel_);
       athletes_ = v1::AthleteService::NewStub(channel_);
       bookings_ = v1::BookingService::NewStub(channel_);
@@ -117,7 +116,8 @@ std::string ClinicdProcess::address() const {
 int RunClinicdToExit(const std::vector<std::string>& flags,
                      std::string* stderr_text) {
   TempDir dir;
-  const pid_t pid = Spawn(flags, dir.path() + "/stdout", dir.path() + "/stderr");
+  const pid_t pid =
+      Spawn(flags, dir.path() + "/stdout", dir.path() + "/stderr");
   int status = 0;
   waitpid(pid, &status, 0);
   *stderr_text = ReadFile(dir.path() + "/stderr");

@@ -20,7 +20,8 @@ namespace clinic::testing {
 
 inline std::unique_ptr<grpc::ClientContext> Ctx() {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(20));
   return ctx;
 }
 
@@ -63,7 +64,8 @@ class ClinicdTest : public ::testing::Test {
 
   void SetUp() override {
     std::string error;
-    ASSERT_TRUE(server_.Start({"--timezone=America/New_York"}, &error)) << error;
+    ASSERT_TRUE(server_.Start({"--timezone=America/New_York"}, &error))
+        << error;
   }
 
   // The first Sunday at least 9 days ahead whose surrounding two weeks have
@@ -79,9 +81,9 @@ class ClinicdTest : public ::testing::Test {
   }
 
   absl::Time Local(absl::CivilDay day, int hour, int minute = 0) const {
-    return absl::FromCivil(absl::CivilMinute(day.year(), day.month(), day.day(),
-                                             hour, minute),
-                           zone_);
+    return absl::FromCivil(
+        absl::CivilMinute(day.year(), day.month(), day.day(), hour, minute),
+        zone_);
   }
 
   std::string AddTherapist(const std::string& name = "Maya Okafor") {
@@ -98,7 +100,8 @@ class ClinicdTest : public ::testing::Test {
       h->mutable_end()->set_hours(18);
     }
     v1::Therapist out;
-    const grpc::Status s = server_.therapists().CreateTherapist(Ctx().get(), req, &out);
+    const grpc::Status s =
+        server_.therapists().CreateTherapist(Ctx().get(), req, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out.id();
   }
@@ -107,7 +110,8 @@ class ClinicdTest : public ::testing::Test {
     v1::CreateAthleteRequest req;
     req.mutable_athlete()->set_display_name(name);
     v1::Athlete out;
-    const grpc::Status s = server_.athletes().CreateAthlete(Ctx().get(), req, &out);
+    const grpc::Status s =
+        server_.athletes().CreateAthlete(Ctx().get(), req, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out.id();
   }
@@ -150,7 +154,8 @@ class ClinicdTest : public ::testing::Test {
     return spec;
   }
 
-  grpc::Status Reserve(const v1::SessionSpec& spec, v1::ReserveSlotResponse* out,
+  grpc::Status Reserve(const v1::SessionSpec& spec,
+                       v1::ReserveSlotResponse* out,
                        const std::string& request_id = "") {
     v1::ReserveSlotRequest req;
     req.set_request_id(request_id);
@@ -162,7 +167,8 @@ class ClinicdTest : public ::testing::Test {
     v1::CheckBookingRequest req;
     *req.mutable_session() = spec;
     v1::CheckBookingResponse out;
-    const grpc::Status s = server_.bookings().CheckBooking(Ctx().get(), req, &out);
+    const grpc::Status s =
+        server_.bookings().CheckBooking(Ctx().get(), req, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
   }
@@ -171,7 +177,8 @@ class ClinicdTest : public ::testing::Test {
     std::vector<v1::Booking> all;
     do {
       v1::ListBookingsResponse out;
-      const grpc::Status s = server_.bookings().ListBookings(Ctx().get(), req, &out);
+      const grpc::Status s =
+          server_.bookings().ListBookings(Ctx().get(), req, &out);
       EXPECT_TRUE(s.ok()) << s.error_message();
       if (!s.ok()) break;
       all.insert(all.end(), out.bookings().begin(), out.bookings().end());

@@ -32,19 +32,61 @@ void PrintTo(const Scenario& s, std::ostream* os) { *os << s.name; }
 
 const std::vector<Scenario>& Scenarios() {
   static const auto* scenarios = new std::vector<Scenario>{
-      {"DeepTissueFriday", v1::DEEP_TISSUE, -2, 16, false, false,
-       {"GAP_BEFORE_EVENT"}, {}, 38},
-      {"DeepTissueThursday", v1::DEEP_TISSUE, -3, 9, false, true, {},
-       {"GAP_BEFORE_EVENT"}, 69},
+      {"DeepTissueFriday",
+       v1::DEEP_TISSUE,
+       -2,
+       16,
+       false,
+       false,
+       {"GAP_BEFORE_EVENT"},
+       {},
+       38},
+      {"DeepTissueThursday",
+       v1::DEEP_TISSUE,
+       -3,
+       9,
+       false,
+       true,
+       {},
+       {"GAP_BEFORE_EVENT"},
+       69},
       {"DeepTissueWednesday", v1::DEEP_TISSUE, -4, 10, false, true, {}, {}, -1},
-      {"SportsFriday", v1::SPORTS, -2, 16, false, true, {},
-       {"GAP_BEFORE_EVENT"}, 38},
-      {"DeepTissueRaceAfternoon", v1::DEEP_TISSUE, 0, 15, false, false,
-       {"GAP_AFTER_EVENT", "OUTSIDE_WORKING_HOURS"}, {}, 5},
-      {"DeepTissueMonday", v1::DEEP_TISSUE, 1, 11, false, true, {},
-       {"GAP_AFTER_EVENT"}, 25},
-      {"ArtWithoutInjury", v1::ACTIVE_RELEASE, -4, 10, false, false,
-       {"NO_ACTIVE_INJURY"}, {}, -1},
+      {"SportsFriday",
+       v1::SPORTS,
+       -2,
+       16,
+       false,
+       true,
+       {},
+       {"GAP_BEFORE_EVENT"},
+       38},
+      {"DeepTissueRaceAfternoon",
+       v1::DEEP_TISSUE,
+       0,
+       15,
+       false,
+       false,
+       {"GAP_AFTER_EVENT", "OUTSIDE_WORKING_HOURS"},
+       {},
+       5},
+      {"DeepTissueMonday",
+       v1::DEEP_TISSUE,
+       1,
+       11,
+       false,
+       true,
+       {},
+       {"GAP_AFTER_EVENT"},
+       25},
+      {"ArtWithoutInjury",
+       v1::ACTIVE_RELEASE,
+       -4,
+       10,
+       false,
+       false,
+       {"NO_ACTIVE_INJURY"},
+       {},
+       -1},
       {"ArtWithInjury", v1::ACTIVE_RELEASE, -4, 10, true, true, {}, {}, -1},
   };
   return *scenarios;
@@ -61,8 +103,8 @@ TEST_P(ScenarioTest, ReserveAndCheckAgree) {
   AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7),
            absl::Hours(3));
   if (sc.injury_on_file) AddInjury(athlete);
-  const v1::SessionSpec spec =
-      Spec(athlete, therapist, sc.modality, Local(sunday + sc.day_offset, sc.hour));
+  const v1::SessionSpec spec = Spec(athlete, therapist, sc.modality,
+                                    Local(sunday + sc.day_offset, sc.hour));
 
   const v1::CheckBookingResponse check = Check(spec);
   EXPECT_EQ(check.allowed(), sc.allowed);
@@ -76,7 +118,8 @@ TEST_P(ScenarioTest, ReserveAndCheckAgree) {
     EXPECT_EQ(reserved.booking().state(), v1::CONFIRMED);
     EXPECT_THAT(RuleIds(reserved.warnings()), ElementsAreArray(sc.warnings));
     if (sc.gap_hours >= 0) {
-      EXPECT_EQ(reserved.warnings(0).actual_gap().seconds(), sc.gap_hours * 3600);
+      EXPECT_EQ(reserved.warnings(0).actual_gap().seconds(),
+                sc.gap_hours * 3600);
       EXPECT_EQ(reserved.warnings(0).event_name(), "Broad Street Run");
     }
     EXPECT_THAT(ListBookings(), ::testing::SizeIs(1));
@@ -88,7 +131,8 @@ TEST_P(ScenarioTest, ReserveAndCheckAgree) {
   EXPECT_THAT(RuleIds(rejection.violations()), ElementsAreArray(sc.violations));
   if (sc.gap_hours >= 0) {
     EXPECT_THAT(status.error_message(), HasSubstr("\"Broad Street Run\""));
-    EXPECT_EQ(rejection.violations(0).actual_gap().seconds(), sc.gap_hours * 3600);
+    EXPECT_EQ(rejection.violations(0).actual_gap().seconds(),
+              sc.gap_hours * 3600);
     EXPECT_EQ(rejection.violations(0).event_name(), "Broad Street Run");
     EXPECT_EQ(rejection.violations(0).event_kind(), v1::RACE);
     EXPECT_EQ(FromTs(rejection.violations(0).event_start_time()),
@@ -97,9 +141,11 @@ TEST_P(ScenarioTest, ReserveAndCheckAgree) {
   EXPECT_THAT(ListBookings(), IsEmpty());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    RulesMd, ScenarioTest, ::testing::ValuesIn(Scenarios()),
-    [](const ::testing::TestParamInfo<Scenario>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(RulesMd, ScenarioTest,
+                         ::testing::ValuesIn(Scenarios()),
+                         [](const ::testing::TestParamInfo<Scenario>& info) {
+                           return info.param.name;
+                         });
 
 TEST_F(ClinicdTest, RejectionMessageNamesTheRaceAsRulesMdShowsIt) {
   const absl::CivilDay sunday = RaceSunday();
@@ -108,12 +154,13 @@ TEST_F(ClinicdTest, RejectionMessageNamesTheRaceAsRulesMdShowsIt) {
   AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7),
            absl::Hours(3));
   v1::ReserveSlotResponse out;
-  const grpc::Status status =
-      Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday - 2, 16)), &out);
+  const grpc::Status status = Reserve(
+      Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday - 2, 16)), &out);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   const std::string zone = absl::FormatTime("%Z", Local(sunday, 7), zone_);
   const std::string expected = absl::StrCat(
-      "Deep tissue massage ", absl::FormatTime("%a %e %b %Y", Local(sunday - 2, 16), zone_),
+      "Deep tissue massage ",
+      absl::FormatTime("%a %e %b %Y", Local(sunday - 2, 16), zone_),
       " 16:00-17:00 ", zone, " ends 38 h before race \"Broad Street Run\" (",
       absl::FormatTime("%a %e %b %Y", Local(sunday, 7), zone_), " 07:00 ", zone,
       "); deep tissue needs at least 48 h before a race.");
@@ -145,11 +192,14 @@ TEST_F(ClinicdTest, SecondDeepTissueWithinAMonthWarnsAboutCadence) {
   AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7),
            absl::Hours(3));
   v1::ReserveSlotResponse first, second;
-  ASSERT_TRUE(Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE,
-                           Local(sunday - 4, 10)), &first).ok());
+  ASSERT_TRUE(
+      Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday - 4, 10)),
+              &first)
+          .ok());
   EXPECT_THAT(first.warnings(), IsEmpty());
-  const grpc::Status s = Reserve(
-      Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday + 6, 10)), &second);
+  const grpc::Status s =
+      Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday + 6, 10)),
+              &second);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_THAT(RuleIds(second.warnings()), ElementsAre("CADENCE"));
   EXPECT_EQ(second.warnings(0).booking_id(), first.booking().id());
@@ -160,8 +210,10 @@ TEST_F(ClinicdTest, WorkoutAddedLaterPutsBookedSessionAtRisk) {
   const std::string therapist = AddTherapist();
   const std::string athlete = AddAthlete();
   v1::ReserveSlotResponse booked;
-  ASSERT_TRUE(Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE,
-                           Local(sunday - 4, 10)), &booked).ok());
+  ASSERT_TRUE(
+      Reserve(Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday - 4, 10)),
+              &booked)
+          .ok());
 
   const v1::AddEventResponse added =
       AddEvent(athlete, v1::HARD_WORKOUT, "Tempo 10 km", Local(sunday - 3, 18),

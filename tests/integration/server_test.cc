@@ -34,10 +34,10 @@ TEST_F(ClinicdTest, ReflectionListsTheClinicServices) {
   for (const auto& s : out.list_services_response().service()) {
     names.push_back(s.name());
   }
-  EXPECT_THAT(names, IsSupersetOf({"clinic.v1.TherapistService",
-                                   "clinic.v1.AthleteService",
-                                   "clinic.v1.BookingService",
-                                   "grpc.health.v1.Health"}));
+  EXPECT_THAT(
+      names,
+      IsSupersetOf({"clinic.v1.TherapistService", "clinic.v1.AthleteService",
+                    "clinic.v1.BookingService", "grpc.health.v1.Health"}));
   EXPECT_TRUE(stream->Finish().ok());
 }
 

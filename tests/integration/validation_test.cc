@@ -23,7 +23,9 @@ class ValidationTest : public ClinicdTest {
              absl::Hours(3));
     v1::ReserveSlotResponse out;
     ASSERT_TRUE(Reserve(Spec(athlete_, therapist_, v1::SPORTS,
-                             Local(RaceSunday() - 4, 10)), &out).ok());
+                             Local(RaceSunday() - 4, 10)),
+                        &out)
+                    .ok());
     booking_ = out.booking().id();
   }
 
@@ -31,19 +33,23 @@ class ValidationTest : public ClinicdTest {
   std::string Snapshot() {
     std::string text;
     v1::ListTherapistsResponse therapists;
-    EXPECT_TRUE(server_.therapists().ListTherapists(Ctx().get(), {}, &therapists).ok());
+    EXPECT_TRUE(
+        server_.therapists().ListTherapists(Ctx().get(), {}, &therapists).ok());
     text += therapists.DebugString();
     v1::ListAthletesResponse athletes;
-    EXPECT_TRUE(server_.athletes().ListAthletes(Ctx().get(), {}, &athletes).ok());
+    EXPECT_TRUE(
+        server_.athletes().ListAthletes(Ctx().get(), {}, &athletes).ok());
     text += athletes.DebugString();
     v1::ListEventsRequest events_req;
     events_req.set_athlete_id(athlete_);
     v1::ListEventsResponse events;
-    EXPECT_TRUE(server_.athletes().ListEvents(Ctx().get(), events_req, &events).ok());
+    EXPECT_TRUE(
+        server_.athletes().ListEvents(Ctx().get(), events_req, &events).ok());
     text += events.DebugString();
     v1::ListBookingsRequest bookings_req;
     bookings_req.set_include_cancelled(true);
-    for (const v1::Booking& b : ListBookings(bookings_req)) text += b.DebugString();
+    for (const v1::Booking& b : ListBookings(bookings_req))
+      text += b.DebugString();
     return text;
   }
 
@@ -62,7 +68,8 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
   auto reserve = [slot](std::function<void(v1::ReserveSlotRequest&)> edit) {
     return [slot, edit](ValidationTest& t) {
       v1::ReserveSlotRequest req;
-      *req.mutable_session() = t.Spec(t.athlete_, t.therapist_, v1::SPORTS, slot);
+      *req.mutable_session() =
+          t.Spec(t.athlete_, t.therapist_, v1::SPORTS, slot);
       edit(req);
       v1::ReserveSlotResponse out;
       return t.server_.bookings().ReserveSlot(Ctx().get(), req, &out);
@@ -87,34 +94,39 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
 
   const std::vector<BadCall> calls = {
       {"unknown athlete", grpc::StatusCode::NOT_FOUND, "ath_999",
-       reserve([](auto& r) { r.mutable_session()->set_athlete_id("ath_999"); })},
+       reserve(
+           [](auto& r) { r.mutable_session()->set_athlete_id("ath_999"); })},
       {"unknown therapist", grpc::StatusCode::NOT_FOUND, "th_999",
-       reserve([](auto& r) { r.mutable_session()->set_therapist_id("th_999"); })},
+       reserve(
+           [](auto& r) { r.mutable_session()->set_therapist_id("th_999"); })},
       {"athlete id where a therapist id belongs",
        grpc::StatusCode::INVALID_ARGUMENT, "session.therapist_id",
-       reserve([](auto& r) { r.mutable_session()->set_therapist_id("ath_1"); })},
-      {"missing athlete", grpc::StatusCode::INVALID_ARGUMENT, "session.athlete_id",
+       reserve(
+           [](auto& r) { r.mutable_session()->set_therapist_id("ath_1"); })},
+      {"missing athlete", grpc::StatusCode::INVALID_ARGUMENT,
+       "session.athlete_id",
        reserve([](auto& r) { r.mutable_session()->clear_athlete_id(); })},
-      {"unknown modality", grpc::StatusCode::INVALID_ARGUMENT, "session.modality",
-       reserve([](auto& r) {
+      {"unknown modality", grpc::StatusCode::INVALID_ARGUMENT,
+       "session.modality", reserve([](auto& r) {
          r.mutable_session()->set_modality(static_cast<v1::Modality>(42));
        })},
       {"unspecified modality", grpc::StatusCode::INVALID_ARGUMENT,
-       "session.modality",
-       reserve([](auto& r) { r.mutable_session()->set_modality(v1::MODALITY_UNSPECIFIED); })},
+       "session.modality", reserve([](auto& r) {
+         r.mutable_session()->set_modality(v1::MODALITY_UNSPECIFIED);
+       })},
       {"timestamp out of range", grpc::StatusCode::INVALID_ARGUMENT,
-       "session.start_time",
-       reserve([](auto& r) {
+       "session.start_time", reserve([](auto& r) {
          r.mutable_session()->mutable_start_time()->set_seconds(300000000000LL);
        })},
       {"bad nanos", grpc::StatusCode::INVALID_ARGUMENT, "session.start_time",
        reserve([](auto& r) {
          r.mutable_session()->mutable_start_time()->set_nanos(-1);
        })},
-      {"missing start", grpc::StatusCode::INVALID_ARGUMENT, "session.start_time",
+      {"missing start", grpc::StatusCode::INVALID_ARGUMENT,
+       "session.start_time",
        reserve([](auto& r) { r.mutable_session()->clear_start_time(); })},
-      {"over-long session", grpc::StatusCode::INVALID_ARGUMENT, "session.duration",
-       reserve([](auto& r) {
+      {"over-long session", grpc::StatusCode::INVALID_ARGUMENT,
+       "session.duration", reserve([](auto& r) {
          r.mutable_session()->mutable_duration()->set_seconds(48 * 3600);
        })},
       {"over-long request id", grpc::StatusCode::INVALID_ARGUMENT, "request_id",
@@ -123,13 +135,14 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
        "therapist.display_name",
        create_therapist([](auto& t) { t.set_display_name("   "); })},
       {"over-long therapist name", grpc::StatusCode::INVALID_ARGUMENT,
-       "therapist.display_name",
-       create_therapist([](auto& t) { t.set_display_name(std::string(101, 'x')); })},
-      {"no modality", grpc::StatusCode::INVALID_ARGUMENT, "therapist.modalities",
+       "therapist.display_name", create_therapist([](auto& t) {
+         t.set_display_name(std::string(101, 'x'));
+       })},
+      {"no modality", grpc::StatusCode::INVALID_ARGUMENT,
+       "therapist.modalities",
        create_therapist([](auto& t) { t.clear_modalities(); })},
       {"overlapping hours", grpc::StatusCode::INVALID_ARGUMENT,
-       "therapist.working_hours[1]",
-       create_therapist([&](auto& t) {
+       "therapist.working_hours[1]", create_therapist([&](auto& t) {
          hours(t, v1::MONDAY, 9, 13);
          hours(t, v1::MONDAY, 12, 17);
        })},
@@ -140,8 +153,7 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
        "therapist.working_hours[0].end",
        create_therapist([&](auto& t) { hours(t, v1::MONDAY, 9, 25); })},
       {"price for a modality not offered", grpc::StatusCode::INVALID_ARGUMENT,
-       "therapist.prices[0].modality",
-       create_therapist([](auto& t) {
+       "therapist.prices[0].modality", create_therapist([](auto& t) {
          auto* p = t.add_prices();
          p->set_modality(v1::DEEP_TISSUE);
          p->set_price_cents(9000);
@@ -152,7 +164,8 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
          v1::AddTimeOffRequest req;
          req.set_therapist_id(t.therapist_);
          *req.mutable_time_off()->mutable_start_time() = Ts(slot);
-         *req.mutable_time_off()->mutable_end_time() = Ts(slot - absl::Hours(1));
+         *req.mutable_time_off()->mutable_end_time() =
+             Ts(slot - absl::Hours(1));
          v1::TimeOff out;
          return t.server_.therapists().AddTimeOff(Ctx().get(), req, &out);
        }},
@@ -233,7 +246,8 @@ TEST_F(ValidationTest, UpdateTherapistChangesOnlyTheMaskedFields) {
   req.mutable_therapist()->set_display_name("Maya O.");
   req.mutable_update_mask()->add_paths("display_name");
   v1::Therapist out;
-  ASSERT_TRUE(server_.therapists().UpdateTherapist(Ctx().get(), req, &out).ok());
+  ASSERT_TRUE(
+      server_.therapists().UpdateTherapist(Ctx().get(), req, &out).ok());
   EXPECT_EQ(out.display_name(), "Maya O.");
   EXPECT_EQ(out.modalities_size(), 3);
   EXPECT_EQ(out.working_hours_size(), 6);
@@ -244,7 +258,9 @@ TEST(ClinicdFlagsTest, UnknownTimeZoneStopsWithAClearMessage) {
   TempDir dir;
   std::string err;
   EXPECT_EQ(RunClinicdToExit({"--db=" + dir.path() + "/c.db",
-                              "--timezone=Mars/Olympus_Mons"}, &err), 2);
+                              "--timezone=Mars/Olympus_Mons"},
+                             &err),
+            2);
   EXPECT_THAT(err, HasSubstr("--timezone"));
   EXPECT_THAT(err, HasSubstr("Mars/Olympus_Mons"));
 }
@@ -256,8 +272,9 @@ TEST(ClinicdFlagsTest, BadRulesFileStopsWithTheLine) {
   fputs("min_notice { seconds: 7200 }\nmodalities { modality: PILATES }\n", f);
   fclose(f);
   std::string err;
-  EXPECT_EQ(RunClinicdToExit({"--db=" + dir.path() + "/c.db", "--rules=" + rules},
-                             &err), 2);
+  EXPECT_EQ(RunClinicdToExit(
+                {"--db=" + dir.path() + "/c.db", "--rules=" + rules}, &err),
+            2);
   EXPECT_THAT(err, HasSubstr("line 2"));
 }
 
@@ -265,12 +282,15 @@ TEST(ClinicdFlagsTest, RulesFileOverridesTheDefaultsAndGetRulesShowsIt) {
   TempDir dir;
   const std::string rules = dir.path() + "/rules.textproto";
   FILE* f = fopen(rules.c_str(), "w");
-  fputs("modalities { modality: DEEP_TISSUE min_gap_before { seconds: 259200 } "
-        "advised_gap_before { seconds: 345600 } }\n", f);
+  fputs(
+      "modalities { modality: DEEP_TISSUE min_gap_before { seconds: 259200 } "
+      "advised_gap_before { seconds: 345600 } }\n",
+      f);
   fclose(f);
   ClinicdProcess server(dir.path() + "/c.db");
   std::string error;
-  ASSERT_TRUE(server.Start({"--rules=" + rules, "--timezone=Europe/London"}, &error))
+  ASSERT_TRUE(
+      server.Start({"--rules=" + rules, "--timezone=Europe/London"}, &error))
       << error;
   v1::RuleSet got;
   ASSERT_TRUE(server.bookings().GetRules(Ctx().get(), {}, &got).ok());
@@ -281,7 +301,8 @@ TEST(ClinicdFlagsTest, RulesFileOverridesTheDefaultsAndGetRulesShowsIt) {
       EXPECT_EQ(r.min_gap_before().seconds(), 72 * 3600);
       EXPECT_EQ(r.min_gap_after().seconds(), 24 * 3600);  // kept default
     }
-    if (r.modality() == v1::ACTIVE_RELEASE) EXPECT_TRUE(r.requires_active_injury());
+    if (r.modality() == v1::ACTIVE_RELEASE)
+      EXPECT_TRUE(r.requires_active_injury());
   }
 }
 

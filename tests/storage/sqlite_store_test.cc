@@ -330,7 +330,8 @@ TEST_F(SqliteStoreTest, TimeOffIsInsertedAndDeletedPerTherapist) {
   EXPECT_THAT(store_->Write([&](Transaction& tx) {
     return tx.InsertTimeOff({0, 99, kT0, kT0 + absl::Hours(1), "x"}).status();
   }),
-              StatusIs(absl::StatusCode::kNotFound, "therapist th_99 not found"));
+              StatusIs(absl::StatusCode::kNotFound,
+                       "therapist th_99 not found"));
 }
 
 TEST_F(SqliteStoreTest, ListTherapistsPagesByIdAndFiltersByModality) {
@@ -431,8 +432,9 @@ TEST_F(SqliteStoreTest, InsertEventChecksLengthAndAthlete) {
       StatusIs(absl::StatusCode::kInvalidArgument, "at most"));
   EXPECT_THAT(insert(MakeEvent(athlete, kT0, kT0)),
               StatusIs(absl::StatusCode::kInvalidArgument, "end after"));
-  EXPECT_THAT(insert(MakeEvent(99, kT0, kT0 + absl::Hours(1))),
-              StatusIs(absl::StatusCode::kNotFound, "athlete ath_99 not found"));
+  EXPECT_THAT(
+      insert(MakeEvent(99, kT0, kT0 + absl::Hours(1))),
+      StatusIs(absl::StatusCode::kNotFound, "athlete ath_99 not found"));
   EXPECT_THAT(insert(MakeEvent(athlete, kT0, kT0 + core::kMaxEventLength)),
               IsOk());
 }
@@ -568,10 +570,12 @@ TEST_F(SqliteStoreTest, InsertBookingNamesMissingParents) {
     return store_->Write(
         [&](Transaction& tx) { return tx.InsertBooking(b).status(); });
   };
-  EXPECT_THAT(insert(MakeBooking(athlete, 42, kT0, absl::Hours(1))),
-              StatusIs(absl::StatusCode::kNotFound, "therapist th_42 not found"));
-  EXPECT_THAT(insert(MakeBooking(77, 42, kT0, absl::Hours(1))),
-              StatusIs(absl::StatusCode::kNotFound, "athlete ath_77 not found"));
+  EXPECT_THAT(
+      insert(MakeBooking(athlete, 42, kT0, absl::Hours(1))),
+      StatusIs(absl::StatusCode::kNotFound, "therapist th_42 not found"));
+  EXPECT_THAT(
+      insert(MakeBooking(77, 42, kT0, absl::Hours(1))),
+      StatusIs(absl::StatusCode::kNotFound, "athlete ath_77 not found"));
 }
 
 TEST_F(SqliteStoreTest, RequestIdIsUniqueWhenSet) {
@@ -727,37 +731,36 @@ TEST_F(ListBookingsTest, PagesWithinAWindow) {
 
 TEST_F(SqliteStoreTest, MissingRowsAreNotFoundWithKindAndId) {
   ASSERT_THAT(store_->Read([&](Reader& r) {
-    EXPECT_THAT(r.GetTherapist(7),
-                StatusIs(absl::StatusCode::kNotFound, "therapist th_7 not found"));
-    EXPECT_THAT(r.GetAthlete(3),
-                StatusIs(absl::StatusCode::kNotFound, "athlete ath_3 not found"));
+    EXPECT_THAT(r.GetTherapist(7), StatusIs(absl::StatusCode::kNotFound,
+                                            "therapist th_7 not found"));
+    EXPECT_THAT(r.GetAthlete(3), StatusIs(absl::StatusCode::kNotFound,
+                                          "athlete ath_3 not found"));
     EXPECT_THAT(r.GetEvent(9),
                 StatusIs(absl::StatusCode::kNotFound, "event ev_9 not found"));
-    EXPECT_THAT(r.GetInjury(2),
-                StatusIs(absl::StatusCode::kNotFound, "injury inj_2 not found"));
-    EXPECT_THAT(r.GetBooking(5),
-                StatusIs(absl::StatusCode::kNotFound, "booking bk_5 not found"));
+    EXPECT_THAT(r.GetInjury(2), StatusIs(absl::StatusCode::kNotFound,
+                                         "injury inj_2 not found"));
+    EXPECT_THAT(r.GetBooking(5), StatusIs(absl::StatusCode::kNotFound,
+                                          "booking bk_5 not found"));
     return absl::OkStatus();
   }),
               IsOk());
   ASSERT_THAT(store_->Write([&](Transaction& tx) {
     core::Therapist t;
     t.id = 7;
-    EXPECT_THAT(tx.UpdateTherapist(t),
-                StatusIs(absl::StatusCode::kNotFound, "therapist th_7 not found"));
-    EXPECT_THAT(tx.DeleteTimeOff(1, 4),
-                StatusIs(absl::StatusCode::kNotFound,
-                         "time off off_4 not found"));
+    EXPECT_THAT(tx.UpdateTherapist(t), StatusIs(absl::StatusCode::kNotFound,
+                                                "therapist th_7 not found"));
+    EXPECT_THAT(tx.DeleteTimeOff(1, 4), StatusIs(absl::StatusCode::kNotFound,
+                                                 "time off off_4 not found"));
     EXPECT_THAT(tx.DeleteEvent(9),
                 StatusIs(absl::StatusCode::kNotFound, "event ev_9 not found"));
     core::Injury i;
     i.id = 2;
-    EXPECT_THAT(tx.UpdateInjury(i),
-                StatusIs(absl::StatusCode::kNotFound, "injury inj_2 not found"));
+    EXPECT_THAT(tx.UpdateInjury(i), StatusIs(absl::StatusCode::kNotFound,
+                                             "injury inj_2 not found"));
     core::Booking b = MakeBooking(1, 1, kT0, absl::Hours(1));
     b.id = 5;
-    EXPECT_THAT(tx.UpdateBooking(b),
-                StatusIs(absl::StatusCode::kNotFound, "booking bk_5 not found"));
+    EXPECT_THAT(tx.UpdateBooking(b), StatusIs(absl::StatusCode::kNotFound,
+                                              "booking bk_5 not found"));
     return absl::OkStatus();
   }),
               IsOk());

@@ -573,7 +573,8 @@ class SqliteTransaction final : public Transaction {
           "WHERE id = ?");
       st.Bind(t.name, t.turnover_buffer, t.id);
       CLINIC_RETURN_IF_ERROR(st.Run());
-      if (c_.changes() == 0) return core::NotFoundError(core::IdKind::kTherapist, t.id);
+      if (c_.changes() == 0)
+        return core::NotFoundError(core::IdKind::kTherapist, t.id);
     }
     for (const char* sql :
          {"DELETE FROM therapist_modalities WHERE therapist_id = ?",
@@ -613,7 +614,8 @@ class SqliteTransaction final : public Transaction {
         "INSERT INTO events (athlete_id, kind, name, start_us, end_us) "
         "VALUES (?, ?, ?, ?, ?)");
     st.Bind(e.athlete_id, e.kind, e.name, e.start, e.end);
-    return InsertResult(st, {{"athletes", core::IdKind::kAthlete, e.athlete_id}});
+    return InsertResult(st,
+                        {{"athletes", core::IdKind::kAthlete, e.athlete_id}});
   }
 
   absl::Status DeleteEvent(Id id) override {
@@ -628,7 +630,8 @@ class SqliteTransaction final : public Transaction {
         "INSERT INTO injuries (athlete_id, region, note, since_us, "
         "resolved_us) VALUES (?, ?, ?, ?, ?)");
     st.Bind(i.athlete_id, i.region, i.note, i.since, i.resolved);
-    return InsertResult(st, {{"athletes", core::IdKind::kAthlete, i.athlete_id}});
+    return InsertResult(st,
+                        {{"athletes", core::IdKind::kAthlete, i.athlete_id}});
   }
 
   absl::Status UpdateInjury(const core::Injury& i) override {
@@ -636,7 +639,8 @@ class SqliteTransaction final : public Transaction {
         c_.Prepare("UPDATE injuries SET resolved_us = ? WHERE id = ?")
             .Bind(i.resolved, i.id)
             .Run());
-    if (c_.changes() == 0) return core::NotFoundError(core::IdKind::kInjury, i.id);
+    if (c_.changes() == 0)
+      return core::NotFoundError(core::IdKind::kInjury, i.id);
     return absl::OkStatus();
   }
 
@@ -653,9 +657,9 @@ class SqliteTransaction final : public Transaction {
     st.Bind(b.athlete_id, b.therapist_id, b.modality, b.start, b.end, b.state,
             request_id, b.request_hash, b.at_risk, b.at_risk_reason,
             b.cancel_reason, b.create_time, b.update_time);
-    absl::StatusOr<Id> id =
-        InsertResult(st, {{"athletes", core::IdKind::kAthlete, b.athlete_id},
-                          {"therapists", core::IdKind::kTherapist, b.therapist_id}});
+    absl::StatusOr<Id> id = InsertResult(
+        st, {{"athletes", core::IdKind::kAthlete, b.athlete_id},
+             {"therapists", core::IdKind::kTherapist, b.therapist_id}});
     if (st.rc() == SQLITE_CONSTRAINT_UNIQUE) {
       return absl::AlreadyExistsError(absl::StrCat(
           "a booking with request_id \"", b.request_id, "\" already exists"));
@@ -673,7 +677,8 @@ class SqliteTransaction final : public Transaction {
             .Bind(b.start, b.end, b.state, b.at_risk, b.at_risk_reason,
                   b.cancel_reason, b.update_time, b.id)
             .Run());
-    if (c_.changes() == 0) return core::NotFoundError(core::IdKind::kBooking, b.id);
+    if (c_.changes() == 0)
+      return core::NotFoundError(core::IdKind::kBooking, b.id);
     return absl::OkStatus();
   }
 
@@ -722,7 +727,8 @@ class SqliteTransaction final : public Transaction {
         "INSERT INTO time_off (therapist_id, start_us, end_us, reason) "
         "VALUES (?, ?, ?, ?)");
     st.Bind(therapist_id, t.start, t.end, t.reason);
-    return InsertResult(st, {{"therapists", core::IdKind::kTherapist, therapist_id}});
+    return InsertResult(
+        st, {{"therapists", core::IdKind::kTherapist, therapist_id}});
   }
 
   // Modalities, prices and hours of therapist `id` (rows must not exist).
