@@ -28,7 +28,8 @@ core::Therapist DemoTherapist(std::string name, std::vector<Modality> offers,
 
 }  // namespace
 
-absl::StatusOr<std::string> SeedDemo(Clinic& clinic) {
+absl::StatusOr<std::string> SeedDemo(Clinic& clinic,
+                                     const std::string& address) {
   CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> existing,
                           clinic.ListTherapists(std::nullopt, {1, 0}));
   if (!existing.empty()) return std::string();
@@ -62,7 +63,17 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic) {
   race.end = race.start + clinic.rules().default_race_duration;
   CLINIC_RETURN_IF_ERROR(clinic.AddEvent(race).status());
 
-  const std::string friday = absl::FormatCivilTime(day - 2);
+  // What to try: the Friday before the race is too close for deep tissue.
+  const absl::Time friday =
+      absl::FromCivil(absl::CivilHour(day - 2) + 16, zone);
+  const std::string check = absl::StrCat(
+      "'{\"session\": {\"athlete_id\": \"",
+      core::FormatId(core::IdKind::kAthlete, jordan.id),
+      "\", \"therapist_id\": \"",
+      core::FormatId(core::IdKind::kTherapist, maya.id),
+      "\", \"modality\": \"DEEP_TISSUE\", \"start_time\": \"",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", friday, absl::UTCTimeZone()),
+      "\"}}'");
   return absl::StrCat(
       "demo clinic: therapists ",
       core::FormatId(core::IdKind::kTherapist, maya.id), " (", maya.name,
@@ -70,8 +81,12 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic) {
       sam.name, "); athlete ",
       core::FormatId(core::IdKind::kAthlete, jordan.id), " (", jordan.name,
       ") races \"", race.name, "\" ", core::FormatInstant(race.start, zone),
-      ".\n  A deep tissue massage on Friday ", friday,
-      " 16:00 is rejected (too close to the race); Wednesday 10:00 is fine.");
+      ".\n",
+      "try (server reflection is on), e.g. with grpcurl: a deep tissue "
+      "massage ",
+      core::FormatInstant(friday, zone),
+      " is too close to the race:\n  grpcurl -plaintext -d ", check, " ",
+      address, " clinic.v1.BookingService/CheckBooking");
 }
 
 }  // namespace clinic

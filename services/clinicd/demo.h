@@ -10,9 +10,11 @@ namespace clinic {
 
 // Seeds a demo clinic when the store has no therapist: two therapists, an
 // athlete with an injury and a race on the first Sunday at least five days
-// ahead. Returns a few lines telling what was seeded and what to try, or
-// an empty string when the store already had data.
-absl::StatusOr<std::string> SeedDemo(Clinic& clinic);
+// ahead. Returns a few lines telling what was seeded and what to try against
+// the server at `address`, or an empty string when the store already had
+// data.
+absl::StatusOr<std::string> SeedDemo(Clinic& clinic,
+                                     const std::string& address);
 
 }  // namespace clinic
 

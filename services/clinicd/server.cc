@@ -114,11 +114,6 @@ absl::Status RunServer(const ServerOptions& options) {
                           storage::SqliteStore::Open(options.db_path));
   core::RealClock clock;
   Clinic clinic(store.get(), &clock, std::move(rules), zone);
-  std::string demo;
-  if (options.demo) {
-    CLINIC_ASSIGN_OR_RETURN(demo, SeedDemo(clinic));
-  }
-
   TherapistService therapists(&clinic);
   AthleteService athletes(&clinic);
   BookingService bookings(&clinic);
@@ -137,12 +132,17 @@ absl::Status RunServer(const ServerOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat("--listen: cannot serve on ", options.listen));
   }
+  const std::string address = absl::StrCat(
+      options.listen.substr(0, options.listen.rfind(':')), ":", port);
+  std::string demo;
+  if (options.demo) {
+    CLINIC_ASSIGN_OR_RETURN(demo, SeedDemo(clinic, address));
+  }
   if (!options.port_file.empty()) {
     CLINIC_RETURN_IF_ERROR(WritePortFile(options.port_file, port));
   }
-  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
-  std::printf("clinicd: serving clinic.v1 on %s:%d (SQLite %s, time zone %s)\n",
-              host.c_str(), port, options.db_path.c_str(), zone.name().c_str());
+  std::printf("clinicd: serving clinic.v1 on %s (SQLite %s, time zone %s)\n",
+              address.c_str(), options.db_path.c_str(), zone.name().c_str());
   if (!demo.empty()) std::printf("%s\n", demo.c_str());
   std::printf("clinicd: Ctrl-C stops it.\n");
   std::fflush(stdout);

@@ -47,5 +47,28 @@ TEST_F(ClinicdTest, SigtermShutsDownCleanly) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+TEST(DemoTest, SeedsTwoTherapistsAndAnAthleteWithARaceOnce) {
+  TempDir dir;
+  ClinicdProcess server(dir.path() + "/demo.db");
+  for (int start = 0; start < 2; ++start) {  // a restart seeds nothing more
+    std::string error;
+    ASSERT_TRUE(server.Start({"--demo"}, &error)) << error;
+    v1::ListTherapistsResponse therapists;
+    ASSERT_TRUE(
+        server.therapists().ListTherapists(Ctx().get(), {}, &therapists).ok());
+    EXPECT_EQ(therapists.therapists_size(), 2);
+    v1::ListAthletesResponse athletes;
+    ASSERT_TRUE(server.athletes().ListAthletes(Ctx().get(), {}, &athletes).ok());
+    ASSERT_EQ(athletes.athletes_size(), 1);
+    v1::ListEventsRequest req;
+    req.set_athlete_id(athletes.athletes(0).id());
+    v1::ListEventsResponse events;
+    ASSERT_TRUE(server.athletes().ListEvents(Ctx().get(), req, &events).ok());
+    ASSERT_EQ(events.events_size(), 1);
+    EXPECT_EQ(events.events(0).kind(), v1::RACE);
+    server.Stop();
+  }
+}
+
 }  // namespace
 }  // namespace clinic::testing
