@@ -95,6 +95,11 @@ bool ClinicdProcess::Start(const std::vector<std::string>& extra_flags,
 
 int ClinicdProcess::Stop() {
   if (pid_ <= 0) return -1;
+  // Hang up first: the server drains open connections for a while.
+  therapists_.reset();
+  athletes_.reset();
+  bookings_.reset();
+  channel_.reset();
   kill(pid_, SIGTERM);
   int status = 0;
   waitpid(pid_, &status, 0);

@@ -42,6 +42,8 @@ TEST_F(ClinicdTest, ReflectionListsTheClinicServices) {
 }
 
 TEST_F(ClinicdTest, SigtermShutsDownCleanly) {
+  v1::RuleSet rules;
+  ASSERT_TRUE(server_.bookings().GetRules(Ctx().get(), {}, &rules).ok());
   const int status = server_.Stop();
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
@@ -58,7 +60,8 @@ TEST(DemoTest, SeedsTwoTherapistsAndAnAthleteWithARaceOnce) {
         server.therapists().ListTherapists(Ctx().get(), {}, &therapists).ok());
     EXPECT_EQ(therapists.therapists_size(), 2);
     v1::ListAthletesResponse athletes;
-    ASSERT_TRUE(server.athletes().ListAthletes(Ctx().get(), {}, &athletes).ok());
+    ASSERT_TRUE(
+        server.athletes().ListAthletes(Ctx().get(), {}, &athletes).ok());
     ASSERT_EQ(athletes.athletes_size(), 1);
     v1::ListEventsRequest req;
     req.set_athlete_id(athletes.athletes(0).id());
