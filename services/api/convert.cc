@@ -189,6 +189,15 @@ absl::StatusOr<int> PageSizeFromProto(int32_t page_size) {
   return std::min<int>(page_size, kMaxPageSize);
 }
 
+absl::StatusOr<storage::PageRequest> IdPageFromProto(
+    int32_t page_size, absl::string_view page_token) {
+  storage::PageRequest page;
+  CLINIC_ASSIGN_OR_RETURN(page.limit, PageSizeFromProto(page_size));
+  CLINIC_ASSIGN_OR_RETURN(page.after_id, IdFromPageToken(page_token));
+  ++page.limit;
+  return page;
+}
+
 std::string IdPageToken(core::Id last_id) {
   return absl::WebSafeBase64Escape(absl::StrCat("id:", last_id));
 }

@@ -59,6 +59,18 @@ absl::Status CheckText(absl::string_view text, absl::string_view field,
 
 // page_size: 0 means the default, larger than the cap means the cap.
 absl::StatusOr<int> PageSizeFromProto(int32_t page_size);
+// The store's page for an id-ordered list: one row more than the page, so
+// that the extra row tells whether another page follows (see TrimPage).
+absl::StatusOr<storage::PageRequest> IdPageFromProto(
+    int32_t page_size, absl::string_view page_token);
+// Drops the extra row of a list fetched with `fetched` = page size + 1;
+// true when there was one, i.e. another page follows.
+template <typename T>
+bool TrimPage(std::vector<T>& rows, int fetched) {
+  if (static_cast<int>(rows.size()) < fetched) return false;
+  rows.resize(fetched - 1);
+  return true;
+}
 std::string IdPageToken(core::Id last_id);
 absl::StatusOr<core::Id> IdFromPageToken(absl::string_view token);
 std::string BookingPageToken(const core::Booking& last);

@@ -52,18 +52,15 @@ grpc::ServerUnaryReactor* AthleteService::ListAthletes(
     grpc::CallbackServerContext* ctx, const v1::ListAthletesRequest* req,
     v1::ListAthletesResponse* resp) {
   return Unary(ctx, [&]() -> absl::Status {
-    storage::PageRequest page;
-    CLINIC_ASSIGN_OR_RETURN(page.limit,
-                            api::PageSizeFromProto(req->page_size()));
-    CLINIC_ASSIGN_OR_RETURN(page.after_id,
-                            api::IdFromPageToken(req->page_token()));
-    ++page.limit;  // one more tells whether another page follows
+    CLINIC_ASSIGN_OR_RETURN(
+        storage::PageRequest page,
+        api::IdPageFromProto(req->page_size(), req->page_token()));
     CLINIC_ASSIGN_OR_RETURN(std::vector<core::Athlete> list,
                             clinic_->ListAthletes(page));
-    const bool more = static_cast<int>(list.size()) == page.limit;
-    if (more) list.pop_back();
-    for (const core::Athlete& a : list)
+    const bool more = api::TrimPage(list, page.limit);
+    for (const core::Athlete& a : list) {
       api::ToProto(a, {}, resp->add_athletes());
+    }
     if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
     return absl::OkStatus();
   });

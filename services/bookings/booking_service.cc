@@ -161,8 +161,7 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
                             api::BookingCursorFromPageToken(req->page_token()));
     CLINIC_ASSIGN_OR_RETURN(std::vector<core::Booking> list,
                             clinic_->ListBookings(filter, after, limit + 1));
-    const bool more = static_cast<int>(list.size()) > limit;
-    if (more) list.pop_back();
+    const bool more = api::TrimPage(list, limit + 1);
     for (const core::Booking& b : list) api::ToProto(b, resp->add_bookings());
     if (more) resp->set_next_page_token(api::BookingPageToken(list.back()));
     return absl::OkStatus();

@@ -57,12 +57,13 @@ class Reader {
       const PageRequest& page) = 0;
 
   virtual absl::StatusOr<core::Event> GetEvent(Id id) = 0;
-  // The athlete's events intersecting [from, to), ordered by start.
+  // The athlete's events intersecting [from, to), ordered by start; empty
+  // for an unknown athlete.
   virtual absl::StatusOr<std::vector<core::Event>> ListEvents(
       Id athlete_id, absl::Time from, absl::Time to) = 0;
 
   virtual absl::StatusOr<core::Injury> GetInjury(Id id) = 0;
-  // Ordered by id.
+  // Ordered by id; empty for an unknown athlete.
   virtual absl::StatusOr<std::vector<core::Injury>> ListInjuries(
       Id athlete_id, bool active_only) = 0;
 
@@ -76,9 +77,12 @@ class Reader {
 };
 
 // Read and write operations inside a write transaction. Inserts return the
-// new id; updates and deletes of a missing row are NOT_FOUND.
+// new id (NOT_FOUND when the parent row is missing); updates and deletes of
+// a missing row are NOT_FOUND. Events longer than kMaxEventLength and
+// sessions longer than kMaxSessionLength are INVALID_ARGUMENT.
 class Transaction : public Reader {
  public:
+  // Stores the therapist with everything it holds, time off included.
   virtual absl::StatusOr<Id> InsertTherapist(const core::Therapist& t) = 0;
   // Replaces name, modalities, prices, hours and buffer (not time off).
   virtual absl::Status UpdateTherapist(const core::Therapist& t) = 0;
@@ -109,12 +113,14 @@ class Store {
   // Runs `fn` inside one write transaction, serialised against every other
   // writer (in this process and others on the same database). Commits
   // durably when `fn` returns OK, rolls back otherwise. Returns fn's status,
-  // or UNAVAILABLE/INTERNAL when the commit itself fails. Thread-safe.
+  // UNAVAILABLE when the write lock stays taken by another process, or
+  // UNAVAILABLE/INTERNAL when the commit itself fails. Thread-safe.
   virtual absl::Status Write(
       absl::FunctionRef<absl::Status(Transaction&)> fn) = 0;
 
-  // Runs `fn` on a consistent read snapshot. Thread-safe; readers do not
-  // wait for writers.
+  // Runs `fn` on a consistent snapshot of committed data (not the changes
+  // of a Write in progress, even on the same thread). Thread-safe; readers
+  // do not wait for writers.
   virtual absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) = 0;
 };
 

@@ -55,18 +55,15 @@ grpc::ServerUnaryReactor* TherapistService::ListTherapists(
       CLINIC_ASSIGN_OR_RETURN(
           offering, api::ModalityFromProto(req->modality(), "modality"));
     }
-    storage::PageRequest page;
-    CLINIC_ASSIGN_OR_RETURN(page.limit,
-                            api::PageSizeFromProto(req->page_size()));
-    CLINIC_ASSIGN_OR_RETURN(page.after_id,
-                            api::IdFromPageToken(req->page_token()));
-    ++page.limit;  // one more tells whether another page follows
+    CLINIC_ASSIGN_OR_RETURN(
+        storage::PageRequest page,
+        api::IdPageFromProto(req->page_size(), req->page_token()));
     CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> list,
                             clinic_->ListTherapists(offering, page));
-    const bool more = static_cast<int>(list.size()) == page.limit;
-    if (more) list.pop_back();
-    for (const core::Therapist& t : list)
+    const bool more = api::TrimPage(list, page.limit);
+    for (const core::Therapist& t : list) {
       api::ToProto(t, resp->add_therapists());
+    }
     if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
     return absl::OkStatus();
   });
@@ -84,12 +81,6 @@ grpc::ServerUnaryReactor* TherapistService::UpdateTherapist(
     if (paths.empty()) {
       paths.assign(std::begin(api::kTherapistFields),
                    std::end(api::kTherapistFields));
-    }
-    // Validate before touching the store, then apply inside the transaction.
-    core::Therapist probe;
-    for (const std::string& path : paths) {
-      CLINIC_RETURN_IF_ERROR(
-          api::ApplyTherapistField(req->therapist(), path, &probe));
     }
     CLINIC_ASSIGN_OR_RETURN(
         core::Therapist t,
