@@ -240,6 +240,35 @@ absl::StatusOr<storage::BookingCursor> BookingCursorFromPageToken(
   return cursor;
 }
 
+std::string SlotPageToken(const core::Slot& last) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat("slot:", absl::ToUnixSeconds(last.start), ":",
+                   last.therapist_id, ":", static_cast<int>(last.modality)));
+}
+
+absl::StatusOr<std::optional<core::Slot>> SlotFromPageToken(
+    absl::string_view token) {
+  if (token.empty()) return std::nullopt;
+  std::string raw;
+  absl::string_view rest;
+  std::vector<absl::string_view> parts;
+  if (absl::WebSafeBase64Unescape(token, &raw)) {
+    rest = raw;
+    if (absl::ConsumePrefix(&rest, "slot:")) parts = absl::StrSplit(rest, ':');
+  }
+  int64_t seconds = 0;
+  int modality = 0;
+  core::Slot slot;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &seconds) ||
+      !absl::SimpleAtoi(parts[1], &slot.therapist_id) ||
+      !absl::SimpleAtoi(parts[2], &modality)) {
+    return InvalidField("page_token", "is not a token this list returned");
+  }
+  slot.start = absl::FromUnixSeconds(seconds);
+  slot.modality = static_cast<core::Modality>(modality);
+  return slot;
+}
+
 // --- Resources ------------------------------------------------------------
 
 void ToProto(const core::Therapist& t, v1::Therapist* out) {
@@ -356,6 +385,16 @@ void ToProto(const core::RuleTable& rules, v1::RuleSet* out) {
   ToProto(rules.default_race_duration, out->mutable_default_race_duration());
   ToProto(rules.default_workout_duration,
           out->mutable_default_workout_duration());
+  ToProto(rules.slot_step, out->mutable_slot_step());
+  out->set_max_suggestions(rules.max_suggestions);
+}
+
+void ToProto(const core::Slot& s, v1::Slot* out) {
+  out->set_therapist_id(core::FormatId(core::IdKind::kTherapist, s.therapist_id));
+  out->set_modality(ToProto(s.modality));
+  ToProto(s.start, out->mutable_start_time());
+  ToProto(s.end, out->mutable_end_time());
+  for (const core::Finding& f : s.warnings) ToProto(f, out->add_warnings());
 }
 
 absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
@@ -413,6 +452,9 @@ absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
   CLINIC_RETURN_IF_ERROR(
       set(in.has_default_workout_duration(), in.default_workout_duration(),
           "default_workout_duration", &base.default_workout_duration));
+  CLINIC_RETURN_IF_ERROR(set(in.has_slot_step(), in.slot_step(), "slot_step",
+                             &base.slot_step));
+  if (in.has_max_suggestions()) base.max_suggestions = in.max_suggestions();
   CLINIC_RETURN_IF_ERROR(base.Validate());
   return base;
 }

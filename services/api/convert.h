@@ -18,6 +18,7 @@
 #include "clinic/v1/therapists.pb.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "services/core/availability.h"
 #include "services/core/ids.h"
 #include "services/core/rule_table.h"
 #include "services/core/rules.h"
@@ -74,6 +75,11 @@ bool TrimPage(std::vector<T>& rows, int fetched) {
 std::string IdPageToken(core::Id last_id);
 absl::StatusOr<core::Id> IdFromPageToken(absl::string_view token);
 std::string BookingPageToken(const core::Booking& last);
+// Slot lists are ordered by (start, therapist, modality).
+std::string SlotPageToken(const core::Slot& last);
+// The slot after which a page starts; nullopt for an empty token.
+absl::StatusOr<std::optional<core::Slot>> SlotFromPageToken(
+    absl::string_view token);
 absl::StatusOr<storage::BookingCursor> BookingCursorFromPageToken(
     absl::string_view token);
 
@@ -88,6 +94,7 @@ void ToProto(const core::Injury& i, v1::Injury* out);
 void ToProto(const core::Booking& b, v1::Booking* out);
 void ToProto(const core::Finding& f, v1::Finding* out);
 void ToProto(const core::RuleTable& rules, v1::RuleSet* out);
+void ToProto(const core::Slot& s, v1::Slot* out);
 
 // The rule table: `base` with every field that `in` sets replaced.
 // INVALID_ARGUMENT naming the field when the result is not a valid table.

@@ -33,7 +33,8 @@ absl::Status InvalidField(absl::string_view field,
   return status;
 }
 
-absl::Status RejectionStatus(const core::Verdict& verdict) {
+absl::Status RejectionStatus(const core::Verdict& verdict,
+                             const std::vector<core::Slot>& suggestions) {
   std::string message;
   for (const core::Finding& f : verdict.violations) {
     absl::StrAppend(&message, message.empty() ? "" : " ", f.message);
@@ -49,6 +50,9 @@ absl::Status RejectionStatus(const core::Verdict& verdict) {
   }
   for (const core::Finding& f : verdict.warnings) {
     ToProto(f, rejection.add_warnings());
+  }
+  for (const core::Slot& s : suggestions) {
+    ToProto(s, rejection.add_suggestions());
   }
   AddDetail(status, rejection);
   return status;

@@ -7,12 +7,14 @@
 #define CLINIC_SERVICES_API_STATUS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/support/status.h"
+#include "services/core/availability.h"
 #include "services/core/rules.h"
 
 namespace clinic::api {
@@ -29,8 +31,10 @@ absl::Status InvalidField(absl::string_view field,
                           absl::string_view description);
 
 // FAILED_PRECONDITION for a verdict with violations: the message is their
-// sentences; details are an ErrorInfo and a clinic.v1.BookingRejection.
-absl::Status RejectionStatus(const core::Verdict& verdict);
+// sentences; details are an ErrorInfo and a clinic.v1.BookingRejection
+// carrying the findings and `suggestions`.
+absl::Status RejectionStatus(const core::Verdict& verdict,
+                             const std::vector<core::Slot>& suggestions = {});
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 

@@ -1,5 +1,8 @@
 #include "services/bookings/booking_service.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "services/api/convert.h"
 #include "services/api/status.h"
 #include "services/api/unary.h"
@@ -42,16 +45,61 @@ void FindingsToProto(const std::vector<core::Finding>& findings,
   for (const core::Finding& f : findings) api::ToProto(f, out->Add());
 }
 
-// The response of a reservation or move, or the rejection status.
-absl::Status ReservationToProto(const Reservation& r,
-                                v1::ReserveSlotResponse* resp) {
-  if (!r.verdict.allowed()) return api::RejectionStatus(r.verdict);
+constexpr absl::Duration kMaxSlotRange = absl::Hours(31 * 24);
+constexpr int kDefaultSlotPage = 100;
+constexpr int kMaxSlotPage = 1000;
+
+absl::StatusOr<SlotQuery> SlotQueryFromProto(
+    const v1::ListAvailableSlotsRequest& in, absl::Time now) {
+  SlotQuery q;
+  if (!in.therapist_id().empty()) {
+    CLINIC_ASSIGN_OR_RETURN(
+        q.therapist_id,
+        IdFromProto(IdKind::kTherapist, in.therapist_id(), "therapist_id"));
+  }
+  if (in.modality() != v1::MODALITY_UNSPECIFIED) {
+    CLINIC_ASSIGN_OR_RETURN(q.modality,
+                            api::ModalityFromProto(in.modality(), "modality"));
+  }
+  if (q.therapist_id == 0 && !q.modality.has_value()) {
+    return InvalidField("therapist_id", "a therapist, a modality or both is required");
+  }
+  if (!in.athlete_id().empty()) {
+    CLINIC_ASSIGN_OR_RETURN(
+        q.athlete_id,
+        IdFromProto(IdKind::kAthlete, in.athlete_id(), "athlete_id"));
+  }
+  q.from = now;
+  if (in.has_start_time()) {
+    CLINIC_ASSIGN_OR_RETURN(q.from,
+                            api::TimeFromProto(in.start_time(), "start_time"));
+  }
+  q.to = q.from + absl::Hours(7 * 24);
+  if (in.has_end_time()) {
+    CLINIC_ASSIGN_OR_RETURN(q.to, api::TimeFromProto(in.end_time(), "end_time"));
+  }
+  if (q.to <= q.from) return InvalidField("end_time", "must be after start_time");
+  if (q.to - q.from > kMaxSlotRange) {
+    return InvalidField("end_time", "must be at most 31 days after start_time");
+  }
+  return q;
+}
+
+}  // namespace
+
+absl::Status BookingService::Respond(const Reservation& r,
+                                     const SessionSpec& spec,
+                                     v1::ReserveSlotResponse* resp) {
+  if (!r.verdict.allowed()) {
+    // Suggestions are a courtesy: the rejection stands without them.
+    absl::StatusOr<std::vector<core::Slot>> suggestions = clinic_->Suggest(spec);
+    return api::RejectionStatus(
+        r.verdict, suggestions.ok() ? *suggestions : std::vector<core::Slot>{});
+  }
   api::ToProto(r.booking, resp->mutable_booking());
   FindingsToProto(r.verdict.warnings, resp->mutable_warnings());
   return absl::OkStatus();
 }
-
-}  // namespace
 
 grpc::ServerUnaryReactor* BookingService::CheckBooking(
     grpc::CallbackServerContext* ctx, const v1::CheckBookingRequest* req,
@@ -64,6 +112,13 @@ grpc::ServerUnaryReactor* BookingService::CheckBooking(
     FindingsToProto(verdict.warnings, resp->mutable_warnings());
     if (!verdict.allowed()) {
       resp->set_message(std::string(api::RejectionStatus(verdict).message()));
+    }
+    if (!verdict.allowed() || !verdict.warnings.empty()) {
+      CLINIC_ASSIGN_OR_RETURN(std::vector<core::Slot> suggestions,
+                              clinic_->Suggest(spec));
+      for (const core::Slot& s : suggestions) {
+        api::ToProto(s, resp->add_suggestions());
+      }
     }
     return absl::OkStatus();
   });
@@ -78,7 +133,7 @@ grpc::ServerUnaryReactor* BookingService::ReserveSlot(
     CLINIC_ASSIGN_OR_RETURN(SessionSpec spec, SpecFromProto(req->session()));
     CLINIC_ASSIGN_OR_RETURN(Reservation r,
                             clinic_->Reserve(spec, req->request_id()));
-    return ReservationToProto(r, resp);
+    return Respond(r, spec, resp);
   });
 }
 
@@ -110,7 +165,12 @@ grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
     CLINIC_ASSIGN_OR_RETURN(
         absl::Time start, api::TimeFromProto(req->start_time(), "start_time"));
     CLINIC_ASSIGN_OR_RETURN(Reservation r, clinic_->Reschedule(id, start));
-    return ReservationToProto(r, resp);
+    SessionSpec spec;
+    spec.athlete_id = r.booking.athlete_id;
+    spec.therapist_id = r.booking.therapist_id;
+    spec.modality = r.booking.modality;
+    spec.start = start;
+    return Respond(r, spec, resp);
   });
 }
 
@@ -174,6 +234,41 @@ grpc::ServerUnaryReactor* BookingService::GetRules(
   return Unary(ctx, [&]() -> absl::Status {
     api::ToProto(clinic_->rules(), resp);
     resp->set_time_zone(clinic_->zone().name());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* BookingService::ListAvailableSlots(
+    grpc::CallbackServerContext* ctx, const v1::ListAvailableSlotsRequest* req,
+    v1::ListAvailableSlotsResponse* resp) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(SlotQuery q, SlotQueryFromProto(*req, clinic_->Now()));
+    if (req->page_size() < 0) {
+      return InvalidField("page_size", "must not be negative");
+    }
+    const int page_size = req->page_size() == 0
+                              ? kDefaultSlotPage
+                              : std::min(req->page_size(), kMaxSlotPage);
+    CLINIC_ASSIGN_OR_RETURN(std::optional<core::Slot> after,
+                            api::SlotFromPageToken(req->page_token()));
+    if (after.has_value()) q.from = std::max(q.from, after->start);
+    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Slot> slots,
+                            clinic_->ListAvailableSlots(q));
+    auto it = slots.begin();
+    if (after.has_value()) {
+      it = std::upper_bound(
+          slots.begin(), slots.end(), *after,
+          [](const core::Slot& a, const core::Slot& b) {
+            return std::tie(a.start, a.therapist_id, a.modality) <
+                   std::tie(b.start, b.therapist_id, b.modality);
+          });
+    }
+    for (int n = 0; it != slots.end() && n < page_size; ++it, ++n) {
+      api::ToProto(*it, resp->add_slots());
+    }
+    if (it != slots.end()) {
+      resp->set_next_page_token(api::SlotPageToken(*std::prev(it)));
+    }
     return absl::OkStatus();
   });
 }

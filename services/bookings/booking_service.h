@@ -32,8 +32,17 @@ class BookingService final : public v1::BookingService::CallbackService {
   grpc::ServerUnaryReactor* GetRules(grpc::CallbackServerContext* ctx,
                                      const v1::GetRulesRequest* req,
                                      v1::RuleSet* resp) override;
+  grpc::ServerUnaryReactor* ListAvailableSlots(
+      grpc::CallbackServerContext* ctx,
+      const v1::ListAvailableSlotsRequest* req,
+      v1::ListAvailableSlotsResponse* resp) override;
 
  private:
+  // The response of a reservation or a move of `spec`, or its rejection
+  // status with suggestions.
+  absl::Status Respond(const Reservation& r, const SessionSpec& spec,
+                       v1::ReserveSlotResponse* resp);
+
   Clinic* const clinic_;
 };
 

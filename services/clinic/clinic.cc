@@ -75,9 +75,14 @@ BookingFilter ConfirmedOf(Id athlete_id, Id therapist_id, absl::Time from,
 
 }  // namespace
 
-Clinic::Clinic(storage::Store* store, const core::Clock* clock,
-               core::RuleTable rules, absl::TimeZone zone)
-    : store_(store), clock_(clock), rules_(std::move(rules)), zone_(zone) {}
+Clinic::Clinic(storage::Store* store, cache::AvailabilityCache* cache,
+               const core::Clock* clock, core::RuleTable rules,
+               absl::TimeZone zone, absl::Duration cache_ttl)
+    : store_(store),
+      clock_(clock),
+      rules_(std::move(rules)),
+      zone_(zone),
+      slots_(store, cache, clock, &rules_, zone, cache_ttl) {}
 
 // --- Therapists -----------------------------------------------------------
 

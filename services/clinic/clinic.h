@@ -13,6 +13,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/cache/availability_cache.h"
+#include "services/clinic/slot_finder.h"
 #include "services/core/clock.h"
 #include "services/core/rule_table.h"
 #include "services/core/rules.h"
@@ -51,9 +53,11 @@ struct EventOutcome {
 
 class Clinic {
  public:
-  // `store` and `clock` must outlive the Clinic.
-  Clinic(storage::Store* store, const core::Clock* clock, core::RuleTable rules,
-         absl::TimeZone zone);
+  // `store`, `cache` and `clock` must outlive the Clinic. Cached
+  // availability expires after `cache_ttl` unused (a safety net only).
+  Clinic(storage::Store* store, cache::AvailabilityCache* cache,
+         const core::Clock* clock, core::RuleTable rules, absl::TimeZone zone,
+         absl::Duration cache_ttl = absl::Hours(1));
 
   const core::RuleTable& rules() const { return rules_; }
   const absl::TimeZone& zone() const { return zone_; }
@@ -103,6 +107,17 @@ class Clinic {
       const storage::BookingFilter& filter, const storage::BookingCursor& after,
       int limit);
 
+  // Availability; see SlotFinder.
+  absl::StatusOr<std::vector<core::Slot>> ListAvailableSlots(
+      const SlotQuery& query) {
+    return slots_.List(query);
+  }
+  // Alternatives to `spec` for its athlete.
+  absl::StatusOr<std::vector<core::Slot>> Suggest(const SessionSpec& spec) {
+    return slots_.Suggest(spec.athlete_id, spec.therapist_id, spec.modality,
+                          spec.start);
+  }
+
  private:
   absl::StatusOr<core::Verdict> Evaluate(storage::Reader& r,
                                          const core::Therapist& therapist,
@@ -119,6 +134,7 @@ class Clinic {
   const core::Clock* const clock_;
   const core::RuleTable rules_;
   const absl::TimeZone zone_;
+  SlotFinder slots_;
 };
 
 }  // namespace clinic

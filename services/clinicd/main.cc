@@ -15,6 +15,12 @@ ABSL_FLAG(std::string, timezone, clinic::ServerOptions().time_zone,
           "the clinic's IANA time zone, e.g. Europe/London");
 ABSL_FLAG(std::string, rules, "",
           "rule table overrides: a clinic.v1.RuleSet in protobuf text format");
+ABSL_FLAG(std::string, redis, "",
+          "availability cache shared by replicas, redis://host:port[/db]; "
+          "empty: an in-process cache");
+ABSL_FLAG(absl::Duration, cache_ttl, clinic::ServerOptions().cache_ttl,
+          "how long an unused availability cache entry lives; 0 turns the "
+          "cache off");
 ABSL_FLAG(bool, demo, false,
           "seed a demo clinic (two therapists, an athlete with a race) into "
           "an empty store");
@@ -24,13 +30,15 @@ ABSL_FLAG(std::string, port_file, "",
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "clinicd [--listen HOST:PORT] [--db FILE] [--timezone ZONE] "
-      "[--rules FILE] [--demo]");
+      "[--rules FILE] [--redis URL] [--demo]");
   absl::ParseCommandLine(argc, argv);
   clinic::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.db_path = absl::GetFlag(FLAGS_db);
   options.time_zone = absl::GetFlag(FLAGS_timezone);
   options.rules_path = absl::GetFlag(FLAGS_rules);
+  options.redis_url = absl::GetFlag(FLAGS_redis);
+  options.cache_ttl = absl::GetFlag(FLAGS_cache_ttl);
   options.demo = absl::GetFlag(FLAGS_demo);
   options.port_file = absl::GetFlag(FLAGS_port_file);
   const absl::Status status = clinic::RunServer(options);

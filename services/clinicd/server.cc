@@ -18,6 +18,8 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "services/api/convert.h"
 #include "services/athletes/athlete_service.h"
+#include "services/cache/memory/memory_cache.h"
+#include "services/cache/redis/redis_cache.h"
 #include "services/bookings/booking_service.h"
 #include "services/clinic/clinic.h"
 #include "services/clinicd/demo.h"
@@ -28,6 +30,10 @@
 
 namespace clinic {
 namespace {
+
+// Free time of a therapist for one day is about 50 bytes: 100k entries
+// cover 200 therapists for 16 months in a few MB.
+constexpr size_t kMemoryCacheEntries = 100'000;
 
 // Collects text-format parse errors as one readable message.
 class ErrorCollector final : public google::protobuf::io::ErrorCollector {
@@ -112,8 +118,21 @@ absl::Status RunServer(const ServerOptions& options) {
   }
   CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<storage::SqliteStore> store,
                           storage::SqliteStore::Open(options.db_path));
+  std::unique_ptr<cache::AvailabilityCache> cache;
+  if (options.redis_url.empty()) {
+    cache = std::make_unique<cache::MemoryCache>(kMemoryCacheEntries);
+  } else {
+    absl::StatusOr<std::unique_ptr<cache::RedisCache>> redis =
+        cache::RedisCache::Create(options.redis_url);
+    if (!redis.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--redis: ", redis.status().message()));
+    }
+    cache = *std::move(redis);
+  }
   core::RealClock clock;
-  Clinic clinic(store.get(), &clock, std::move(rules), zone);
+  Clinic clinic(store.get(), cache.get(), &clock, std::move(rules), zone,
+                options.cache_ttl);
   TherapistService therapists(&clinic);
   AthleteService athletes(&clinic);
   BookingService bookings(&clinic);
@@ -141,8 +160,13 @@ absl::Status RunServer(const ServerOptions& options) {
   if (!options.port_file.empty()) {
     CLINIC_RETURN_IF_ERROR(WritePortFile(options.port_file, port));
   }
-  std::printf("clinicd: serving clinic.v1 on %s (SQLite %s, time zone %s)\n",
-              address.c_str(), options.db_path.c_str(), zone.name().c_str());
+  const std::string cache_name = options.redis_url.empty()
+                                     ? "in-process cache"
+                                     : "cache " + options.redis_url;
+  std::printf(
+      "clinicd: serving clinic.v1 on %s (SQLite %s, time zone %s, %s)\n",
+      address.c_str(), options.db_path.c_str(), zone.name().c_str(),
+      cache_name.c_str());
   if (!demo.empty()) std::printf("%s\n", demo.c_str());
   std::printf("clinicd: Ctrl-C stops it.\n");
   std::fflush(stdout);

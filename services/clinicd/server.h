@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace clinic {
 
@@ -19,6 +20,11 @@ struct ServerOptions {
   // A clinic.v1.RuleSet in protobuf text format overriding the defaults of
   // RULES.md; empty: the defaults.
   std::string rules_path;
+  // The availability cache: "redis://host:port[/db]", shared by replicas;
+  // empty: an in-process cache.
+  std::string redis_url;
+  // How long an unused cache entry lives (a safety net only).
+  absl::Duration cache_ttl = absl::Hours(1);
   // Seed a demo clinic when the store has no therapist yet.
   bool demo = false;
   // When set, the chosen port is written here once the server is serving.

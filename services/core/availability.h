@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "services/core/rules.h"
 #include "services/core/types.h"
 
 namespace clinic::core {
@@ -18,6 +19,16 @@ namespace clinic::core {
 struct Interval {
   absl::Time start;
   absl::Time end;
+};
+
+// A bookable session: free with the therapist and, when found for an
+// athlete, passing every hard rule for them.
+struct Slot {
+  Id therapist_id = 0;
+  Modality modality = Modality::kDeepTissue;
+  absl::Time start;
+  absl::Time end;
+  std::vector<Finding> warnings;  // for the athlete, if any
 };
 
 // The therapist's free time on the local `day` of `zone`: the working hours

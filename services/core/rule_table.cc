@@ -119,6 +119,15 @@ absl::Status RuleTable::Validate() const {
       return s;
     }
   }
+  if (slot_step < absl::Minutes(5) || slot_step > absl::Hours(4) ||
+      slot_step % absl::Minutes(1) != absl::ZeroDuration()) {
+    return Invalid(absl::StrCat("slot_step (", absl::FormatDuration(slot_step),
+                                ") must be whole minutes from 5m to 4h"));
+  }
+  if (max_suggestions < 0 || max_suggestions > 50) {
+    return Invalid(absl::StrCat("max_suggestions (", max_suggestions,
+                                ") must be from 0 to 50"));
+  }
   return absl::OkStatus();
 }
 

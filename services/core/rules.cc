@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "services/core/local_time.h"
 #include "services/core/time_format.h"
 
 namespace clinic::core {
@@ -72,25 +73,6 @@ const char* WeekdayPlural(absl::Weekday d) {
 
 std::string ClockText(int minute) {
   return absl::StrFormat("%02d:%02d", minute / 60, minute % 60);
-}
-
-// The instant at which local `minute` (0..1440) of `day` begins. A local
-// time skipped by a DST change maps to the change itself (the first instant
-// that exists after it); a repeated one to its first occurrence when
-// `first`, else to its second, so that [open, close) covers every instant
-// whose local time lies in the interval.
-absl::Time LocalMinute(const absl::TimeZone& zone, absl::CivilDay day,
-                       int minute, bool first) {
-  const absl::TimeZone::TimeInfo ti = zone.At(absl::CivilMinute(day) + minute);
-  switch (ti.kind) {
-    case absl::TimeZone::TimeInfo::SKIPPED:
-      return ti.trans;
-    case absl::TimeZone::TimeInfo::REPEATED:
-      return first ? ti.pre : ti.post;
-    case absl::TimeZone::TimeInfo::UNIQUE:
-      break;
-  }
-  return ti.pre;
 }
 
 Finding EventFinding(const char* rule_id, const Event& e, std::string message) {

@@ -62,10 +62,14 @@ class ClinicdTest : public ::testing::Test {
     EXPECT_TRUE(absl::LoadTimeZone("America/New_York", &zone_));
   }
 
+  // Flags for clinicd beyond --db, --listen and --timezone.
+  virtual std::vector<std::string> ExtraFlags() { return {}; }
+
   void SetUp() override {
+    std::vector<std::string> flags = ExtraFlags();
+    flags.push_back("--timezone=America/New_York");
     std::string error;
-    ASSERT_TRUE(server_.Start({"--timezone=America/New_York"}, &error))
-        << error;
+    ASSERT_TRUE(server_.Start(flags, &error)) << error;
   }
 
   // The first Sunday at least 9 days ahead whose surrounding two weeks have
@@ -86,13 +90,15 @@ class ClinicdTest : public ::testing::Test {
         zone_);
   }
 
-  std::string AddTherapist(const std::string& name = "Maya Okafor") {
+  // Works Mon-Sat 09:00-18:00.
+  std::string AddTherapist(const std::string& name = "Maya Okafor",
+                           std::vector<v1::Modality> modalities = {
+                               v1::DEEP_TISSUE, v1::ACTIVE_RELEASE,
+                               v1::SPORTS}) {
     v1::CreateTherapistRequest req;
     v1::Therapist* t = req.mutable_therapist();
     t->set_display_name(name);
-    t->add_modalities(v1::DEEP_TISSUE);
-    t->add_modalities(v1::ACTIVE_RELEASE);
-    t->add_modalities(v1::SPORTS);
+    for (v1::Modality m : modalities) t->add_modalities(m);
     for (int day = v1::MONDAY; day <= v1::SATURDAY; ++day) {
       v1::WorkingHours* h = t->add_working_hours();
       h->set_day(static_cast<v1::DayOfWeek>(day));

@@ -103,6 +103,10 @@ CREATE INDEX bookings_by_therapist ON bookings (therapist_id, start_us);
 CREATE INDEX bookings_by_athlete ON bookings (athlete_id, start_us);
 CREATE INDEX bookings_by_start ON bookings (start_us);
 )sql",
+    // Bumped with every change to a therapist's free time; caches key on it.
+    R"sql(
+ALTER TABLE therapists ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kSchemaVersion =
     static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -392,6 +396,7 @@ core::Therapist TherapistFromRow(const Stmt& s) {
   t.id = s.GetInt(0);
   t.name = s.GetText(1);
   t.turnover_buffer = s.GetDuration(2);
+  t.generation = s.GetInt(3);
   return t;
 }
 
@@ -412,7 +417,7 @@ class SqliteTransaction final : public Transaction {
 
   absl::StatusOr<core::Therapist> GetTherapist(Id id) override {
     absl::StatusOr<core::Therapist> t = GetOne(
-        "SELECT id, name, turnover_buffer_us FROM therapists WHERE id = ?", id,
+        "SELECT id, name, turnover_buffer_us, generation FROM therapists WHERE id = ?", id,
         &TherapistFromRow, core::IdKind::kTherapist);
     if (!t.ok()) return t;
     CLINIC_RETURN_IF_ERROR(LoadDetails(*t));
@@ -426,7 +431,7 @@ class SqliteTransaction final : public Transaction {
     absl::StatusOr<std::vector<core::Therapist>> list;
     if (offering.has_value()) {
       Stmt st = c_.Prepare(
-          "SELECT id, name, turnover_buffer_us FROM therapists t "
+          "SELECT id, name, turnover_buffer_us, generation FROM therapists t "
           "WHERE id > ? AND EXISTS (SELECT 1 FROM therapist_modalities m "
           "WHERE m.therapist_id = t.id AND m.modality = ? AND m.offered) "
           "ORDER BY id LIMIT ?");
@@ -434,7 +439,7 @@ class SqliteTransaction final : public Transaction {
       list = Collect(st, &TherapistFromRow);
     } else {
       Stmt st = c_.Prepare(
-          "SELECT id, name, turnover_buffer_us FROM therapists "
+          "SELECT id, name, turnover_buffer_us, generation FROM therapists "
           "WHERE id > ? ORDER BY id LIMIT ?");
       st.Bind(page.after_id, page.limit);
       list = Collect(st, &TherapistFromRow);
@@ -569,8 +574,8 @@ class SqliteTransaction final : public Transaction {
   absl::Status UpdateTherapist(const core::Therapist& t) override {
     {
       Stmt st = c_.Prepare(
-          "UPDATE therapists SET name = ?, turnover_buffer_us = ? "
-          "WHERE id = ?");
+          "UPDATE therapists SET name = ?, turnover_buffer_us = ?, "
+          "generation = generation + 1 WHERE id = ?");
       st.Bind(t.name, t.turnover_buffer, t.id);
       CLINIC_RETURN_IF_ERROR(st.Run());
       if (c_.changes() == 0)
@@ -596,7 +601,7 @@ class SqliteTransaction final : public Transaction {
     if (c_.changes() == 0) {
       return core::NotFoundError(core::IdKind::kTimeOff, time_off_id);
     }
-    return absl::OkStatus();
+    return BumpGeneration(therapist_id);
   }
 
   absl::StatusOr<Id> InsertAthlete(const core::Athlete& a) override {
@@ -664,6 +669,7 @@ class SqliteTransaction final : public Transaction {
       return absl::AlreadyExistsError(absl::StrCat(
           "a booking with request_id \"", b.request_id, "\" already exists"));
     }
+    if (id.ok()) CLINIC_RETURN_IF_ERROR(BumpGeneration(b.therapist_id));
     return id;
   }
 
@@ -679,7 +685,12 @@ class SqliteTransaction final : public Transaction {
             .Run());
     if (c_.changes() == 0)
       return core::NotFoundError(core::IdKind::kBooking, b.id);
-    return absl::OkStatus();
+    return c_
+        .Prepare(
+            "UPDATE therapists SET generation = generation + 1 "
+            "WHERE id = (SELECT therapist_id FROM bookings WHERE id = ?)")
+        .Bind(b.id)
+        .Run();
   }
 
  private:
@@ -727,8 +738,19 @@ class SqliteTransaction final : public Transaction {
         "INSERT INTO time_off (therapist_id, start_us, end_us, reason) "
         "VALUES (?, ?, ?, ?)");
     st.Bind(therapist_id, t.start, t.end, t.reason);
-    return InsertResult(
+    absl::StatusOr<Id> id = InsertResult(
         st, {{"therapists", core::IdKind::kTherapist, therapist_id}});
+    if (id.ok()) CLINIC_RETURN_IF_ERROR(BumpGeneration(therapist_id));
+    return id;
+  }
+
+  // Marks a change to the therapist's free time (see Therapist::generation).
+  absl::Status BumpGeneration(Id therapist_id) {
+    return c_
+        .Prepare(
+            "UPDATE therapists SET generation = generation + 1 WHERE id = ?")
+        .Bind(therapist_id)
+        .Run();
   }
 
   // Modalities, prices and hours of therapist `id` (rows must not exist).

@@ -1,0 +1,362 @@
+// ListAvailableSlots and suggestions against real clinicd processes, with
+// the in-process cache and with a real Redis, including Redis faults, a
+// reader racing a writer, and two replicas sharing a store and a Redis.
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/clinicd_test_base.h"
+#include "tests/testing/redis_server.h"
+
+namespace clinic::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::Each;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
+
+// Slot starts of a listing, in unix seconds.
+std::vector<int64_t> Starts(const v1::ListAvailableSlotsResponse& r) {
+  std::vector<int64_t> out;
+  for (const v1::Slot& s : r.slots()) out.push_back(s.start_time().seconds());
+  return out;
+}
+
+v1::ListAvailableSlotsResponse ListSlots(ClinicdProcess& server,
+                                         v1::ListAvailableSlotsRequest req) {
+  req.set_page_size(1000);
+  v1::ListAvailableSlotsResponse out;
+  const grpc::Status s =
+      server.bookings().ListAvailableSlots(Ctx().get(), req, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return out;
+}
+
+class AvailabilityTest : public ClinicdTest {
+ public:
+  // One therapist's sports slots on a local day.
+  v1::ListAvailableSlotsRequest DayOf(const std::string& therapist,
+                                      absl::CivilDay day) {
+    v1::ListAvailableSlotsRequest req;
+    req.set_therapist_id(therapist);
+    req.set_modality(v1::SPORTS);
+    *req.mutable_start_time() = Ts(Local(day, 0));
+    *req.mutable_end_time() = Ts(Local(day + 1, 0));
+    return req;
+  }
+};
+
+TEST_F(AvailabilityTest, SlotsFollowTheGridInsideHoursAroundBookings) {
+  const std::string therapist = AddTherapist();
+  const absl::CivilDay wednesday = RaceSunday() - 4;
+  v1::ListAvailableSlotsResponse free = ListSlots(server_, DayOf(therapist, wednesday));
+  // 09:00-18:00, 60 min sessions on a 15 min grid: 09:00 .. 17:00.
+  ASSERT_THAT(free.slots(), SizeIs(33));
+  EXPECT_EQ(FromTs(free.slots(0).start_time()), Local(wednesday, 9));
+  EXPECT_EQ(FromTs(free.slots(32).start_time()), Local(wednesday, 17));
+
+  v1::ReserveSlotResponse booked;
+  ASSERT_TRUE(Reserve(Spec(AddAthlete(), therapist, v1::SPORTS,
+                           Local(wednesday, 11)), &booked).ok());
+  free = ListSlots(server_, DayOf(therapist, wednesday));
+  // 11:00-12:00 plus 15 min turnover each side blocks starts 09:45..12:00.
+  std::vector<int64_t> starts = Starts(free);
+  EXPECT_THAT(starts, SizeIs(33 - 10));
+  for (int minute = 9 * 60 + 45; minute <= 12 * 60; minute += 15) {
+    EXPECT_THAT(starts, Not(Contains(absl::ToUnixSeconds(
+                            Local(wednesday, minute / 60, minute % 60)))));
+  }
+  EXPECT_THAT(starts, Contains(absl::ToUnixSeconds(Local(wednesday, 12, 15))));
+
+  v1::CancelBookingRequest cancel;
+  cancel.set_booking_id(booked.booking().id());
+  v1::Booking out;
+  ASSERT_TRUE(server_.bookings().CancelBooking(Ctx().get(), cancel, &out).ok());
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, wednesday)).slots(), SizeIs(33));
+}
+
+TEST_F(AvailabilityTest, ByModalityListsEveryTherapistOfferingIt) {
+  const std::string art = AddTherapist("Certified", {v1::ACTIVE_RELEASE});
+  AddTherapist("Sports only", {v1::SPORTS});
+  v1::ListAvailableSlotsRequest req;
+  req.set_modality(v1::ACTIVE_RELEASE);
+  const absl::CivilDay day = RaceSunday() - 4;
+  *req.mutable_start_time() = Ts(Local(day, 0));
+  *req.mutable_end_time() = Ts(Local(day + 1, 0));
+  const v1::ListAvailableSlotsResponse free = ListSlots(server_, req);
+  ASSERT_THAT(free.slots(), Not(IsEmpty()));
+  for (const v1::Slot& s : free.slots()) {
+    EXPECT_EQ(s.therapist_id(), art);
+    EXPECT_EQ(s.end_time().seconds() - s.start_time().seconds(), 45 * 60);
+  }
+}
+
+TEST_F(AvailabilityTest, ForAnAthleteBeforeAWeekendRaceFridayIsGoneThursdayFlagged) {
+  const absl::CivilDay sunday = RaceSunday();
+  const std::string therapist = AddTherapist();
+  const std::string athlete = AddAthlete();
+  AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7), absl::Hours(3));
+  v1::ListAvailableSlotsRequest req;
+  req.set_therapist_id(therapist);
+  req.set_modality(v1::DEEP_TISSUE);
+  req.set_athlete_id(athlete);
+  *req.mutable_start_time() = Ts(Local(sunday - 4, 0));  // Wednesday
+  *req.mutable_end_time() = Ts(Local(sunday - 1, 0));    // to Saturday
+  int wednesday_clean = 0, thursday_flagged = 0, friday = 0;
+  for (const v1::Slot& s : ListSlots(server_, req).slots()) {
+    const absl::CivilDay day = absl::ToCivilDay(FromTs(s.start_time()), zone_);
+    if (day == sunday - 4 && s.warnings().empty()) ++wednesday_clean;
+    if (day == sunday - 3) {
+      ASSERT_THAT(s.warnings(), SizeIs(1));
+      EXPECT_EQ(s.warnings(0).rule_id(), "GAP_BEFORE_EVENT");
+      EXPECT_EQ(s.warnings(0).event_name(), "Broad Street Run");
+      ++thursday_flagged;
+    }
+    if (day == sunday - 2) ++friday;
+  }
+  EXPECT_GT(wednesday_clean, 0);
+  EXPECT_GT(thursday_flagged, 0);
+  EXPECT_EQ(friday, 0);
+}
+
+TEST_F(AvailabilityTest, RejectionCarriesSuggestionsThatPassTheRules) {
+  const absl::CivilDay sunday = RaceSunday();
+  const std::string therapist = AddTherapist();
+  AddTherapist("Sam Lindqvist");
+  const std::string athlete = AddAthlete();
+  AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7), absl::Hours(3));
+  const v1::SessionSpec friday =
+      Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday - 2, 16));
+  v1::ReserveSlotResponse out;
+  const grpc::Status s = Reserve(friday, &out);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  const v1::BookingRejection rejection = RejectionOf(s);
+  ASSERT_THAT(rejection.suggestions(), SizeIs(5));
+  for (const v1::Slot& slot : rejection.suggestions()) {
+    EXPECT_THAT(slot.warnings(), IsEmpty());
+    EXPECT_EQ(slot.therapist_id(), therapist);  // enough with the same one
+    v1::SessionSpec alternative = friday;
+    *alternative.mutable_start_time() = slot.start_time();
+    EXPECT_TRUE(Check(alternative).allowed());
+  }
+  // Nearest first: the latest clean slots before the race, Wednesday.
+  EXPECT_EQ(FromTs(rejection.suggestions(0).start_time()),
+            Local(sunday - 4, 17));
+
+  const v1::CheckBookingResponse check = Check(friday);
+  EXPECT_FALSE(check.allowed());
+  EXPECT_THAT(check.suggestions(), SizeIs(5));
+}
+
+TEST_F(AvailabilityTest, BadQueriesAreRefusedByName) {
+  v1::ListAvailableSlotsRequest none;
+  v1::ListAvailableSlotsResponse out;
+  grpc::Status s = server_.bookings().ListAvailableSlots(Ctx().get(), none, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("therapist_id"));
+
+  v1::ListAvailableSlotsRequest too_long;
+  too_long.set_modality(v1::SPORTS);
+  *too_long.mutable_start_time() = Ts(Local(RaceSunday(), 0));
+  *too_long.mutable_end_time() = Ts(Local(RaceSunday() + 40, 0));
+  s = server_.bookings().ListAvailableSlots(Ctx().get(), too_long, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("31 days"));
+
+  v1::ListAvailableSlotsRequest unknown;
+  unknown.set_therapist_id("th_404");
+  s = server_.bookings().ListAvailableSlots(Ctx().get(), unknown, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("th_404"));
+}
+
+TEST_F(AvailabilityTest, PagesCoverTheWholeListOnce) {
+  const std::string therapist = AddTherapist();
+  v1::ListAvailableSlotsRequest req;
+  req.set_therapist_id(therapist);
+  const absl::CivilDay day = RaceSunday() - 4;
+  *req.mutable_start_time() = Ts(Local(day, 0));
+  *req.mutable_end_time() = Ts(Local(day + 2, 0));
+  const int all = ListSlots(server_, req).slots_size();  // 3 modalities
+  ASSERT_GT(all, 100);
+  req.set_page_size(40);
+  int seen = 0;
+  int64_t last = 0;
+  do {
+    v1::ListAvailableSlotsResponse page;
+    ASSERT_TRUE(server_.bookings().ListAvailableSlots(Ctx().get(), req, &page).ok());
+    for (const v1::Slot& s : page.slots()) {
+      EXPECT_GE(s.start_time().seconds(), last);
+      last = s.start_time().seconds();
+    }
+    seen += page.slots_size();
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  EXPECT_EQ(seen, all);
+}
+
+// --- With Redis -------------------------------------------------------------
+
+class RedisAvailabilityTest : public AvailabilityTest {
+ public:
+  RedisAvailabilityTest() { EXPECT_TRUE(redis_.Start().ok()); }
+  std::vector<std::string> ExtraFlags() override {
+    return {"--redis=" + redis_.url()};
+  }
+  RedisServer redis_;
+};
+
+TEST_F(RedisAvailabilityTest, CachesInRedisAndNeverListsATakenSlot) {
+  const std::string therapist = AddTherapist();
+  const absl::CivilDay day = RaceSunday() - 4;
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33));
+  EXPECT_NE(redis_.Command("DBSIZE"), "0");
+
+  // A reader keeps filling the cache while a writer books slot after slot;
+  // every listing made after a booking returned must lack that slot.
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done) ListSlots(server_, DayOf(therapist, day));
+  });
+  for (int i = 0; i < 8; ++i) {
+    const absl::Time start = Local(day, 9) + absl::Minutes(75 * i);
+    v1::ReserveSlotResponse booked;
+    ASSERT_TRUE(Reserve(Spec(AddAthlete(absl::StrCat("Runner ", i)), therapist,
+                             v1::SPORTS, start), &booked).ok());
+    EXPECT_THAT(Starts(ListSlots(server_, DayOf(therapist, day))),
+                Not(Contains(absl::ToUnixSeconds(start))))
+        << "iteration " << i;
+    v1::CancelBookingRequest cancel;
+    cancel.set_booking_id(booked.booking().id());
+    v1::Booking out;
+    ASSERT_TRUE(server_.bookings().CancelBooking(Ctx().get(), cancel, &out).ok());
+    EXPECT_THAT(Starts(ListSlots(server_, DayOf(therapist, day))),
+                Contains(absl::ToUnixSeconds(start)))
+        << "iteration " << i;
+  }
+  done = true;
+  reader.join();
+}
+
+TEST_F(RedisAvailabilityTest, KeepsServingWhenRedisDiesAndNothingStaleAfter) {
+  const std::string therapist = AddTherapist();
+  const absl::CivilDay day = RaceSunday() - 4;
+  ASSERT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33));
+
+  redis_.Kill();
+  v1::ReserveSlotResponse booked;
+  ASSERT_TRUE(Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)),
+                      &booked).ok());
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+
+  ASSERT_TRUE(redis_.Start().ok());
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+  EXPECT_EQ(redis_.Command("FLUSHALL"), "OK");
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+}
+
+TEST_F(RedisAvailabilityTest, PausedRedisComesBackWithOldEntriesThatAreNotServed) {
+  const std::string therapist = AddTherapist();
+  const absl::CivilDay day = RaceSunday() - 4;
+  ASSERT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33));
+  // Redis keeps the entries above but answers nobody for a while.
+  EXPECT_EQ(redis_.Command("CLIENT PAUSE 1500 ALL"), "OK");
+  v1::ReserveSlotResponse booked;
+  ASSERT_TRUE(Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)),
+                      &booked).ok());
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+}
+
+TEST_F(RedisAvailabilityTest, TwoReplicasShareTheStoreAndTheCache) {
+  ClinicdProcess replica(dir_.path() + "/clinic.db");
+  std::string error;
+  ASSERT_TRUE(replica.Start({"--timezone=America/New_York",
+                             "--redis=" + redis_.url()}, &error)) << error;
+  const std::string therapist = AddTherapist();
+  const absl::CivilDay day = RaceSunday() - 4;
+  for (ClinicdProcess* s : {&server_, &replica}) {
+    ASSERT_THAT(ListSlots(*s, DayOf(therapist, day)).slots(), SizeIs(33));
+  }
+  v1::ReserveSlotResponse booked;
+  ASSERT_TRUE(Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)),
+                      &booked).ok());
+  EXPECT_THAT(ListSlots(replica, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+
+  v1::CancelBookingRequest cancel;
+  cancel.set_booking_id(booked.booking().id());
+  v1::Booking out;
+  ASSERT_TRUE(replica.bookings().CancelBooking(Ctx().get(), cancel, &out).ok());
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33));
+}
+
+// --- Time zones -------------------------------------------------------------
+
+struct DstDay {
+  const char* zone;
+  absl::CivilDay day;  // a DST change, or a normal day for contrast
+};
+
+class DstTest : public ::testing::TestWithParam<DstDay> {};
+
+TEST_P(DstTest, SundayHoursGiveEightHoursOfSlots) {
+  const DstDay p = GetParam();
+  TempDir dir;
+  const std::string rules = dir.path() + "/rules.textproto";
+  FILE* f = fopen(rules.c_str(), "w");
+  fputs("horizon { seconds: 34560000 }\n", f);  // 400 days
+  fclose(f);
+  ClinicdProcess server(dir.path() + "/c.db");
+  std::string error;
+  ASSERT_TRUE(server.Start({absl::StrCat("--timezone=", p.zone),
+                            "--rules=" + rules}, &error)) << error;
+  absl::TimeZone zone;
+  ASSERT_TRUE(absl::LoadTimeZone(p.zone, &zone));
+
+  v1::CreateTherapistRequest create;
+  create.mutable_therapist()->set_display_name("Sunday Therapist");
+  create.mutable_therapist()->add_modalities(v1::SPORTS);
+  v1::WorkingHours* h = create.mutable_therapist()->add_working_hours();
+  h->set_day(v1::SUNDAY);
+  h->mutable_start()->set_hours(9);
+  h->mutable_end()->set_hours(17);
+  v1::Therapist therapist;
+  ASSERT_TRUE(server.therapists().CreateTherapist(Ctx().get(), create, &therapist).ok());
+
+  v1::ListAvailableSlotsRequest req;
+  req.set_therapist_id(therapist.id());
+  *req.mutable_start_time() = Ts(absl::FromCivil(p.day, zone));
+  *req.mutable_end_time() = Ts(absl::FromCivil(p.day + 1, zone));
+  const v1::ListAvailableSlotsResponse slots = ListSlots(server, req);
+  ASSERT_THAT(slots.slots(), SizeIs(29));  // 09:00, 09:15 .. 16:00
+  const absl::Time first = FromTs(slots.slots(0).start_time());
+  const absl::Time last_end = FromTs(slots.slots(28).end_time());
+  EXPECT_EQ(first, absl::FromCivil(absl::CivilHour(p.day) + 9, zone));
+  EXPECT_EQ(last_end - first, absl::Hours(8));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Zones, DstTest,
+    ::testing::Values(DstDay{"America/New_York", absl::CivilDay(2027, 3, 14)},
+                      DstDay{"America/New_York", absl::CivilDay(2027, 11, 7)},
+                      DstDay{"Europe/London", absl::CivilDay(2027, 3, 28)},
+                      DstDay{"Australia/Sydney", absl::CivilDay(2027, 4, 4)}),
+    [](const ::testing::TestParamInfo<DstDay>& info) {
+      std::string name = absl::StrCat(info.param.zone, "_",
+                                      absl::FormatCivilTime(info.param.day));
+      for (char& c : name) {
+        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
+
+}  // namespace
+}  // namespace clinic::testing
