@@ -390,7 +390,8 @@ void ToProto(const core::RuleTable& rules, v1::RuleSet* out) {
 }
 
 void ToProto(const core::Slot& s, v1::Slot* out) {
-  out->set_therapist_id(core::FormatId(core::IdKind::kTherapist, s.therapist_id));
+  out->set_therapist_id(
+      core::FormatId(core::IdKind::kTherapist, s.therapist_id));
   out->set_modality(ToProto(s.modality));
   ToProto(s.start, out->mutable_start_time());
   ToProto(s.end, out->mutable_end_time());
@@ -452,8 +453,8 @@ absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
   CLINIC_RETURN_IF_ERROR(
       set(in.has_default_workout_duration(), in.default_workout_duration(),
           "default_workout_duration", &base.default_workout_duration));
-  CLINIC_RETURN_IF_ERROR(set(in.has_slot_step(), in.slot_step(), "slot_step",
-                             &base.slot_step));
+  CLINIC_RETURN_IF_ERROR(
+      set(in.has_slot_step(), in.slot_step(), "slot_step", &base.slot_step));
   if (in.has_max_suggestions()) base.max_suggestions = in.max_suggestions();
   CLINIC_RETURN_IF_ERROR(base.Validate());
   return base;

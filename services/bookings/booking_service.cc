@@ -62,7 +62,8 @@ absl::StatusOr<SlotQuery> SlotQueryFromProto(
                             api::ModalityFromProto(in.modality(), "modality"));
   }
   if (q.therapist_id == 0 && !q.modality.has_value()) {
-    return InvalidField("therapist_id", "a therapist, a modality or both is required");
+    return InvalidField("therapist_id",
+                        "a therapist, a modality or both is required");
   }
   if (!in.athlete_id().empty()) {
     CLINIC_ASSIGN_OR_RETURN(
@@ -76,9 +77,11 @@ absl::StatusOr<SlotQuery> SlotQueryFromProto(
   }
   q.to = q.from + absl::Hours(7 * 24);
   if (in.has_end_time()) {
-    CLINIC_ASSIGN_OR_RETURN(q.to, api::TimeFromProto(in.end_time(), "end_time"));
+    CLINIC_ASSIGN_OR_RETURN(q.to,
+                            api::TimeFromProto(in.end_time(), "end_time"));
   }
-  if (q.to <= q.from) return InvalidField("end_time", "must be after start_time");
+  if (q.to <= q.from)
+    return InvalidField("end_time", "must be after start_time");
   if (q.to - q.from > kMaxSlotRange) {
     return InvalidField("end_time", "must be at most 31 days after start_time");
   }
@@ -92,7 +95,8 @@ absl::Status BookingService::Respond(const Reservation& r,
                                      v1::ReserveSlotResponse* resp) {
   if (!r.verdict.allowed()) {
     // Suggestions are a courtesy: the rejection stands without them.
-    absl::StatusOr<std::vector<core::Slot>> suggestions = clinic_->Suggest(spec);
+    absl::StatusOr<std::vector<core::Slot>> suggestions =
+        clinic_->Suggest(spec);
     return api::RejectionStatus(
         r.verdict, suggestions.ok() ? *suggestions : std::vector<core::Slot>{});
   }
@@ -242,7 +246,8 @@ grpc::ServerUnaryReactor* BookingService::ListAvailableSlots(
     grpc::CallbackServerContext* ctx, const v1::ListAvailableSlotsRequest* req,
     v1::ListAvailableSlotsResponse* resp) {
   return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(SlotQuery q, SlotQueryFromProto(*req, clinic_->Now()));
+    CLINIC_ASSIGN_OR_RETURN(SlotQuery q,
+                            SlotQueryFromProto(*req, clinic_->Now()));
     if (req->page_size() < 0) {
       return InvalidField("page_size", "must not be negative");
     }

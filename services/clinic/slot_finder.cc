@@ -32,7 +32,8 @@ absl::StatusOr<std::unique_ptr<AthleteRules>> LoadAthlete(
   auto a = std::make_unique<AthleteRules>();
   CLINIC_ASSIGN_OR_RETURN(a->athlete, r.GetAthlete(athlete_id));
   const absl::Time lo = from - core::ContextReachBefore(rules);
-  const absl::Time hi = to + core::kMaxSessionLength + core::ContextReachAfter(rules);
+  const absl::Time hi =
+      to + core::kMaxSessionLength + core::ContextReachAfter(rules);
   CLINIC_ASSIGN_OR_RETURN(std::vector<core::Event> events,
                           r.ListEvents(athlete_id, lo, hi));
   a->calendar = core::Calendar(std::move(events));
@@ -104,7 +105,8 @@ SlotFinder::FreeTime(storage::Reader& r,
         theirs.confirmed_only = true;
         CLINIC_ASSIGN_OR_RETURN(sessions, r.ListBookings(theirs, {}, kAll));
       }
-      free[i][d] = core::FreeIntervals(therapists[i], days[d], zone_, *sessions);
+      free[i][d] =
+          core::FreeIntervals(therapists[i], days[d], zone_, *sessions);
       fills.emplace_back(keys[k], core::EncodeIntervals(free[i][d]));
     }
   }
@@ -115,60 +117,63 @@ SlotFinder::FreeTime(storage::Reader& r,
 absl::StatusOr<std::vector<Slot>> SlotFinder::List(const SlotQuery& q) {
   const absl::Time now = clock_->Now();
   std::vector<Slot> slots;
-  const absl::Status status = store_->Read([&](storage::Reader& r) -> absl::Status {
-    std::vector<core::Therapist> therapists;
-    if (q.therapist_id != 0) {
-      CLINIC_ASSIGN_OR_RETURN(core::Therapist t, r.GetTherapist(q.therapist_id));
-      therapists.push_back(std::move(t));
-    } else {
-      storage::PageRequest page{500, 0};
-      for (;;) {
-        CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> more,
-                                r.ListTherapists(q.modality, page));
-        if (more.empty()) break;
-        page.after_id = more.back().id;
-        for (core::Therapist& t : more) therapists.push_back(std::move(t));
-      }
-    }
-    std::unique_ptr<AthleteRules> athlete;
-    if (q.athlete_id != 0) {
-      CLINIC_ASSIGN_OR_RETURN(
-          athlete, LoadAthlete(r, *rules_, q.athlete_id, q.from, q.to, now));
-    }
-    const std::vector<absl::CivilDay> days = core::LocalDays(q.from, q.to, zone_);
-    if (days.empty() || therapists.empty()) return absl::OkStatus();
-    CLINIC_ASSIGN_OR_RETURN(auto free, FreeTime(r, therapists, days));
-
-    const absl::Time earliest = std::max(q.from, now + rules_->min_notice);
-    const absl::Time latest = std::min(q.to, now + rules_->horizon);
-    for (size_t i = 0; i < therapists.size(); ++i) {
-      const core::Therapist& t = therapists[i];
-      if (athlete) athlete->ctx.therapist = &t;
-      for (const core::ModalityRule& rule : rules_->modalities) {
-        if (!t.Offers(rule.modality) ||
-            (q.modality.has_value() && *q.modality != rule.modality)) {
-          continue;
-        }
-        for (const std::vector<Interval>& day : free[i]) {
-          for (absl::Time start :
-               core::SlotStarts(day, rule.length, rules_->slot_step, zone_,
-                                earliest, latest)) {
-            if (start >= q.to) continue;
-            Slot slot{t.id, rule.modality, start, start + rule.length, {}};
-            if (athlete) {
-              core::Verdict v = core::Evaluate(
-                  *rules_, zone_, {rule.modality, slot.start, slot.end, 0},
-                  athlete->ctx);
-              if (!v.allowed()) continue;
-              slot.warnings = std::move(v.warnings);
-            }
-            slots.push_back(std::move(slot));
+  const absl::Status status =
+      store_->Read([&](storage::Reader& r) -> absl::Status {
+        std::vector<core::Therapist> therapists;
+        if (q.therapist_id != 0) {
+          CLINIC_ASSIGN_OR_RETURN(core::Therapist t,
+                                  r.GetTherapist(q.therapist_id));
+          therapists.push_back(std::move(t));
+        } else {
+          storage::PageRequest page{500, 0};
+          for (;;) {
+            CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> more,
+                                    r.ListTherapists(q.modality, page));
+            if (more.empty()) break;
+            page.after_id = more.back().id;
+            for (core::Therapist& t : more) therapists.push_back(std::move(t));
           }
         }
-      }
-    }
-    return absl::OkStatus();
-  });
+        std::unique_ptr<AthleteRules> athlete;
+        if (q.athlete_id != 0) {
+          CLINIC_ASSIGN_OR_RETURN(athlete, LoadAthlete(r, *rules_, q.athlete_id,
+                                                       q.from, q.to, now));
+        }
+        const std::vector<absl::CivilDay> days =
+            core::LocalDays(q.from, q.to, zone_);
+        if (days.empty() || therapists.empty()) return absl::OkStatus();
+        CLINIC_ASSIGN_OR_RETURN(auto free, FreeTime(r, therapists, days));
+
+        const absl::Time earliest = std::max(q.from, now + rules_->min_notice);
+        const absl::Time latest = std::min(q.to, now + rules_->horizon);
+        for (size_t i = 0; i < therapists.size(); ++i) {
+          const core::Therapist& t = therapists[i];
+          if (athlete) athlete->ctx.therapist = &t;
+          for (const core::ModalityRule& rule : rules_->modalities) {
+            if (!t.Offers(rule.modality) ||
+                (q.modality.has_value() && *q.modality != rule.modality)) {
+              continue;
+            }
+            for (const std::vector<Interval>& day : free[i]) {
+              for (absl::Time start :
+                   core::SlotStarts(day, rule.length, rules_->slot_step, zone_,
+                                    earliest, latest)) {
+                if (start >= q.to) continue;
+                Slot slot{t.id, rule.modality, start, start + rule.length, {}};
+                if (athlete) {
+                  core::Verdict v = core::Evaluate(
+                      *rules_, zone_, {rule.modality, slot.start, slot.end, 0},
+                      athlete->ctx);
+                  if (!v.allowed()) continue;
+                  slot.warnings = std::move(v.warnings);
+                }
+                slots.push_back(std::move(slot));
+              }
+            }
+          }
+        }
+        return absl::OkStatus();
+      });
   if (!status.ok()) return status;
   std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) {
     return std::tie(a.start, a.therapist_id, a.modality) <

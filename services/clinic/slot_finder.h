@@ -24,8 +24,8 @@ namespace clinic {
 struct SlotQuery {
   core::Id therapist_id = 0;  // 0: every therapist offering `modality`
   std::optional<core::Modality> modality;  // unset: all the therapist offers
-  core::Id athlete_id = 0;    // set: only slots passing its hard rules
-  absl::Time from;            // slots starting in [from, to)
+  core::Id athlete_id = 0;  // set: only slots passing its hard rules
+  absl::Time from;          // slots starting in [from, to)
   absl::Time to;
 };
 

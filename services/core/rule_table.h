@@ -34,7 +34,7 @@ struct RuleTable {
   absl::Duration default_race_duration = absl::Hours(3);
   absl::Duration default_workout_duration = absl::Minutes(90);
   absl::Duration slot_step = absl::Minutes(15);  // grid of slot starts
-  int max_suggestions = 5;  // offered with a rejection
+  int max_suggestions = 5;                       // offered with a rejection
 
   // Returns the rule of `m`, or nullptr when the table has none.
   const ModalityRule* Find(Modality m) const;

@@ -50,9 +50,10 @@ absl::CivilDay Seed(const std::string& db) {
         b.athlete_id = *athlete;
         b.therapist_id = *therapist;
         b.modality = core::Modality::kSports;
-        b.start = absl::FromCivil(absl::CivilMinute(monday + day / 6 * 7 + day % 6) +
-                                      8 * 60 + 75 * (step % 9),
-                                  utc);
+        b.start =
+            absl::FromCivil(absl::CivilMinute(monday + day / 6 * 7 + day % 6) +
+                                8 * 60 + 75 * (step % 9),
+                            utc);
         b.end = b.start + absl::Hours(1);
         b.create_time = b.update_time = absl::Now();
         if (!tx.InsertBooking(b).ok()) return absl::InternalError("seed");
@@ -76,7 +77,8 @@ struct Fixture {
     monday = Seed(dir.path() + "/bench.db");
     std::string error;
     if (!redis.Start().ok() ||
-        !with_redis.Start({"--timezone=UTC", "--redis=" + redis.url()}, &error) ||
+        !with_redis.Start({"--timezone=UTC", "--redis=" + redis.url()},
+                          &error) ||
         !in_process.Start({"--timezone=UTC"}, &error) ||
         !uncached.Start({"--timezone=UTC", "--cache_ttl=0"}, &error)) {
       std::fprintf(stderr, "setup failed: %s\n", error.c_str());
@@ -121,11 +123,13 @@ void List(benchmark::State& state, ClinicdProcess& server, bool flush) {
 }
 
 void BM_NoOpRpc(benchmark::State& state) {
-  auto health = grpc::health::v1::Health::NewStub(Shared().with_redis.channel());
+  auto health =
+      grpc::health::v1::Health::NewStub(Shared().with_redis.channel());
   for (auto _ : state) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckResponse out;
-    if (!health->Check(&ctx, {}, &out).ok()) state.SkipWithError("Check failed");
+    if (!health->Check(&ctx, {}, &out).ok())
+      state.SkipWithError("Check failed");
   }
   state.SetItemsProcessed(state.iterations());
 }

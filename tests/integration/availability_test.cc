@@ -56,20 +56,24 @@ class AvailabilityTest : public ClinicdTest {
 TEST_F(AvailabilityTest, SlotsFollowTheGridInsideHoursAroundBookings) {
   const std::string therapist = AddTherapist();
   const absl::CivilDay wednesday = RaceSunday() - 4;
-  v1::ListAvailableSlotsResponse free = ListSlots(server_, DayOf(therapist, wednesday));
+  v1::ListAvailableSlotsResponse free =
+      ListSlots(server_, DayOf(therapist, wednesday));
   // 09:00-18:00, 60 min sessions on a 15 min grid: 09:00 .. 17:00.
   ASSERT_THAT(free.slots(), SizeIs(33));
   EXPECT_EQ(FromTs(free.slots(0).start_time()), Local(wednesday, 9));
   EXPECT_EQ(FromTs(free.slots(32).start_time()), Local(wednesday, 17));
 
   v1::ReserveSlotResponse booked;
-  ASSERT_TRUE(Reserve(Spec(AddAthlete(), therapist, v1::SPORTS,
-                           Local(wednesday, 11)), &booked).ok());
+  ASSERT_TRUE(
+      Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(wednesday, 11)),
+              &booked)
+          .ok());
   free = ListSlots(server_, DayOf(therapist, wednesday));
-  // 11:00-12:00 plus 15 min turnover each side blocks starts 09:45..12:00.
+  // 11:00-12:00 plus 15 min turnover each side blocks starts 10:00..12:00.
   std::vector<int64_t> starts = Starts(free);
-  EXPECT_THAT(starts, SizeIs(33 - 10));
-  for (int minute = 9 * 60 + 45; minute <= 12 * 60; minute += 15) {
+  EXPECT_THAT(starts, SizeIs(33 - 9));
+  EXPECT_THAT(starts, Contains(absl::ToUnixSeconds(Local(wednesday, 9, 45))));
+  for (int minute = 10 * 60; minute <= 12 * 60; minute += 15) {
     EXPECT_THAT(starts, Not(Contains(absl::ToUnixSeconds(
                             Local(wednesday, minute / 60, minute % 60)))));
   }
@@ -79,7 +83,8 @@ TEST_F(AvailabilityTest, SlotsFollowTheGridInsideHoursAroundBookings) {
   cancel.set_booking_id(booked.booking().id());
   v1::Booking out;
   ASSERT_TRUE(server_.bookings().CancelBooking(Ctx().get(), cancel, &out).ok());
-  EXPECT_THAT(ListSlots(server_, DayOf(therapist, wednesday)).slots(), SizeIs(33));
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, wednesday)).slots(),
+              SizeIs(33));
 }
 
 TEST_F(AvailabilityTest, ByModalityListsEveryTherapistOfferingIt) {
@@ -98,11 +103,13 @@ TEST_F(AvailabilityTest, ByModalityListsEveryTherapistOfferingIt) {
   }
 }
 
-TEST_F(AvailabilityTest, ForAnAthleteBeforeAWeekendRaceFridayIsGoneThursdayFlagged) {
+TEST_F(AvailabilityTest,
+       ForAnAthleteBeforeAWeekendRaceFridayIsGoneThursdayFlagged) {
   const absl::CivilDay sunday = RaceSunday();
   const std::string therapist = AddTherapist();
   const std::string athlete = AddAthlete();
-  AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7), absl::Hours(3));
+  AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7),
+           absl::Hours(3));
   v1::ListAvailableSlotsRequest req;
   req.set_therapist_id(therapist);
   req.set_modality(v1::DEEP_TISSUE);
@@ -110,7 +117,8 @@ TEST_F(AvailabilityTest, ForAnAthleteBeforeAWeekendRaceFridayIsGoneThursdayFlagg
   *req.mutable_start_time() = Ts(Local(sunday - 4, 0));  // Wednesday
   *req.mutable_end_time() = Ts(Local(sunday - 1, 0));    // to Saturday
   int wednesday_clean = 0, thursday_flagged = 0, friday = 0;
-  for (const v1::Slot& s : ListSlots(server_, req).slots()) {
+  const v1::ListAvailableSlotsResponse listed = ListSlots(server_, req);
+  for (const v1::Slot& s : listed.slots()) {
     const absl::CivilDay day = absl::ToCivilDay(FromTs(s.start_time()), zone_);
     if (day == sunday - 4 && s.warnings().empty()) ++wednesday_clean;
     if (day == sunday - 3) {
@@ -131,7 +139,8 @@ TEST_F(AvailabilityTest, RejectionCarriesSuggestionsThatPassTheRules) {
   const std::string therapist = AddTherapist();
   AddTherapist("Sam Lindqvist");
   const std::string athlete = AddAthlete();
-  AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7), absl::Hours(3));
+  AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7),
+           absl::Hours(3));
   const v1::SessionSpec friday =
       Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday - 2, 16));
   v1::ReserveSlotResponse out;
@@ -158,7 +167,8 @@ TEST_F(AvailabilityTest, RejectionCarriesSuggestionsThatPassTheRules) {
 TEST_F(AvailabilityTest, BadQueriesAreRefusedByName) {
   v1::ListAvailableSlotsRequest none;
   v1::ListAvailableSlotsResponse out;
-  grpc::Status s = server_.bookings().ListAvailableSlots(Ctx().get(), none, &out);
+  grpc::Status s =
+      server_.bookings().ListAvailableSlots(Ctx().get(), none, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("therapist_id"));
 
@@ -191,7 +201,8 @@ TEST_F(AvailabilityTest, PagesCoverTheWholeListOnce) {
   int64_t last = 0;
   do {
     v1::ListAvailableSlotsResponse page;
-    ASSERT_TRUE(server_.bookings().ListAvailableSlots(Ctx().get(), req, &page).ok());
+    ASSERT_TRUE(
+        server_.bookings().ListAvailableSlots(Ctx().get(), req, &page).ok());
     for (const v1::Slot& s : page.slots()) {
       EXPECT_GE(s.start_time().seconds(), last);
       last = s.start_time().seconds();
@@ -225,22 +236,29 @@ TEST_F(RedisAvailabilityTest, CachesInRedisAndNeverListsATakenSlot) {
   std::thread reader([&] {
     while (!done) ListSlots(server_, DayOf(therapist, day));
   });
-  for (int i = 0; i < 8; ++i) {
-    const absl::Time start = Local(day, 9) + absl::Minutes(75 * i);
-    v1::ReserveSlotResponse booked;
-    ASSERT_TRUE(Reserve(Spec(AddAthlete(absl::StrCat("Runner ", i)), therapist,
-                             v1::SPORTS, start), &booked).ok());
-    EXPECT_THAT(Starts(ListSlots(server_, DayOf(therapist, day))),
-                Not(Contains(absl::ToUnixSeconds(start))))
-        << "iteration " << i;
-    v1::CancelBookingRequest cancel;
-    cancel.set_booking_id(booked.booking().id());
-    v1::Booking out;
-    ASSERT_TRUE(server_.bookings().CancelBooking(Ctx().get(), cancel, &out).ok());
-    EXPECT_THAT(Starts(ListSlots(server_, DayOf(therapist, day))),
-                Contains(absl::ToUnixSeconds(start)))
-        << "iteration " << i;
-  }
+  auto writer = [&] {
+    for (int i = 0; i < 48; ++i) {
+      const absl::Time start = Local(day, 9) + absl::Minutes(75 * (i % 7));
+      v1::ReserveSlotResponse booked;
+      const grpc::Status s =
+          Reserve(Spec(AddAthlete(absl::StrCat("Runner ", i)), therapist,
+                       v1::SPORTS, start),
+                  &booked);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      EXPECT_THAT(Starts(ListSlots(server_, DayOf(therapist, day))),
+                  Not(Contains(absl::ToUnixSeconds(start))))
+          << "iteration " << i;
+      v1::CancelBookingRequest cancel;
+      cancel.set_booking_id(booked.booking().id());
+      v1::Booking out;
+      ASSERT_TRUE(
+          server_.bookings().CancelBooking(Ctx().get(), cancel, &out).ok());
+      EXPECT_THAT(Starts(ListSlots(server_, DayOf(therapist, day))),
+                  Contains(absl::ToUnixSeconds(start)))
+          << "iteration " << i;
+    }
+  };
+  writer();
   done = true;
   reader.join();
 }
@@ -252,44 +270,55 @@ TEST_F(RedisAvailabilityTest, KeepsServingWhenRedisDiesAndNothingStaleAfter) {
 
   redis_.Kill();
   v1::ReserveSlotResponse booked;
-  ASSERT_TRUE(Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)),
-                      &booked).ok());
-  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+  ASSERT_TRUE(
+      Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)), &booked)
+          .ok());
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
+              SizeIs(33 - 5));
 
   ASSERT_TRUE(redis_.Start().ok());
-  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
+              SizeIs(33 - 5));
   EXPECT_EQ(redis_.Command("FLUSHALL"), "OK");
-  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
+              SizeIs(33 - 5));
 }
 
-TEST_F(RedisAvailabilityTest, PausedRedisComesBackWithOldEntriesThatAreNotServed) {
+TEST_F(RedisAvailabilityTest,
+       PausedRedisComesBackWithOldEntriesThatAreNotServed) {
   const std::string therapist = AddTherapist();
   const absl::CivilDay day = RaceSunday() - 4;
   ASSERT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33));
   // Redis keeps the entries above but answers nobody for a while.
   EXPECT_EQ(redis_.Command("CLIENT PAUSE 1500 ALL"), "OK");
   v1::ReserveSlotResponse booked;
-  ASSERT_TRUE(Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)),
-                      &booked).ok());
-  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+  ASSERT_TRUE(
+      Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)), &booked)
+          .ok());
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
+              SizeIs(33 - 5));
   std::this_thread::sleep_for(std::chrono::milliseconds(1600));
-  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
+              SizeIs(33 - 5));
 }
 
 TEST_F(RedisAvailabilityTest, TwoReplicasShareTheStoreAndTheCache) {
   ClinicdProcess replica(dir_.path() + "/clinic.db");
   std::string error;
-  ASSERT_TRUE(replica.Start({"--timezone=America/New_York",
-                             "--redis=" + redis_.url()}, &error)) << error;
+  ASSERT_TRUE(replica.Start(
+      {"--timezone=America/New_York", "--redis=" + redis_.url()}, &error))
+      << error;
   const std::string therapist = AddTherapist();
   const absl::CivilDay day = RaceSunday() - 4;
   for (ClinicdProcess* s : {&server_, &replica}) {
     ASSERT_THAT(ListSlots(*s, DayOf(therapist, day)).slots(), SizeIs(33));
   }
   v1::ReserveSlotResponse booked;
-  ASSERT_TRUE(Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)),
-                      &booked).ok());
-  EXPECT_THAT(ListSlots(replica, DayOf(therapist, day)).slots(), SizeIs(33 - 5));
+  ASSERT_TRUE(
+      Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)), &booked)
+          .ok());
+  EXPECT_THAT(ListSlots(replica, DayOf(therapist, day)).slots(),
+              SizeIs(33 - 5));
 
   v1::CancelBookingRequest cancel;
   cancel.set_booking_id(booked.booking().id());
@@ -300,26 +329,41 @@ TEST_F(RedisAvailabilityTest, TwoReplicasShareTheStoreAndTheCache) {
 
 // --- Time zones -------------------------------------------------------------
 
+// The RULES.md cases (New York, 14 Mar and 7 Nov 2027) and the same for
+// London and Sydney, moved to the zone's next two DST changes so they stay
+// ahead of the test run. All of these zones change on a Sunday night.
 struct DstDay {
   const char* zone;
-  absl::CivilDay day;  // a DST change, or a normal day for contrast
+  int change;  // 0: the next DST change, 1: the one after
 };
 
 class DstTest : public ::testing::TestWithParam<DstDay> {};
 
-TEST_P(DstTest, SundayHoursGiveEightHoursOfSlots) {
+TEST_P(DstTest, SundayHoursGiveEightHoursOfSlotsOnAChangeDay) {
   const DstDay p = GetParam();
+  absl::TimeZone zone;
+  ASSERT_TRUE(absl::LoadTimeZone(p.zone, &zone));
+  absl::TimeZone::CivilTransition change;
+  absl::Time at = absl::Now();
+  for (int i = 0; i <= p.change; ++i) {
+    ASSERT_TRUE(zone.NextTransition(at, &change));
+    at = absl::FromCivil(change.to, zone);
+  }
+  const absl::CivilDay day(change.to);
+  ASSERT_EQ(absl::GetWeekday(day), absl::Weekday::sunday);
+  ASSERT_NE(zone.At(absl::FromCivil(day, zone)).offset,
+            zone.At(absl::FromCivil(day + 1, zone)).offset);
+
   TempDir dir;
   const std::string rules = dir.path() + "/rules.textproto";
   FILE* f = fopen(rules.c_str(), "w");
-  fputs("horizon { seconds: 34560000 }\n", f);  // 400 days
+  fputs("horizon { seconds: 31622400 }\n", f);  // 366 days
   fclose(f);
   ClinicdProcess server(dir.path() + "/c.db");
   std::string error;
-  ASSERT_TRUE(server.Start({absl::StrCat("--timezone=", p.zone),
-                            "--rules=" + rules}, &error)) << error;
-  absl::TimeZone zone;
-  ASSERT_TRUE(absl::LoadTimeZone(p.zone, &zone));
+  ASSERT_TRUE(server.Start(
+      {absl::StrCat("--timezone=", p.zone), "--rules=" + rules}, &error))
+      << error;
 
   v1::CreateTherapistRequest create;
   create.mutable_therapist()->set_display_name("Sunday Therapist");
@@ -329,34 +373,38 @@ TEST_P(DstTest, SundayHoursGiveEightHoursOfSlots) {
   h->mutable_start()->set_hours(9);
   h->mutable_end()->set_hours(17);
   v1::Therapist therapist;
-  ASSERT_TRUE(server.therapists().CreateTherapist(Ctx().get(), create, &therapist).ok());
+  ASSERT_TRUE(server.therapists()
+                  .CreateTherapist(Ctx().get(), create, &therapist)
+                  .ok());
 
   v1::ListAvailableSlotsRequest req;
   req.set_therapist_id(therapist.id());
-  *req.mutable_start_time() = Ts(absl::FromCivil(p.day, zone));
-  *req.mutable_end_time() = Ts(absl::FromCivil(p.day + 1, zone));
+  *req.mutable_start_time() = Ts(absl::FromCivil(day, zone));
+  *req.mutable_end_time() = Ts(absl::FromCivil(day + 1, zone));
   const v1::ListAvailableSlotsResponse slots = ListSlots(server, req);
   ASSERT_THAT(slots.slots(), SizeIs(29));  // 09:00, 09:15 .. 16:00
   const absl::Time first = FromTs(slots.slots(0).start_time());
   const absl::Time last_end = FromTs(slots.slots(28).end_time());
-  EXPECT_EQ(first, absl::FromCivil(absl::CivilHour(p.day) + 9, zone));
+  EXPECT_EQ(first, absl::FromCivil(absl::CivilHour(day) + 9, zone));
   EXPECT_EQ(last_end - first, absl::Hours(8));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Zones, DstTest,
-    ::testing::Values(DstDay{"America/New_York", absl::CivilDay(2027, 3, 14)},
-                      DstDay{"America/New_York", absl::CivilDay(2027, 11, 7)},
-                      DstDay{"Europe/London", absl::CivilDay(2027, 3, 28)},
-                      DstDay{"Australia/Sydney", absl::CivilDay(2027, 4, 4)}),
-    [](const ::testing::TestParamInfo<DstDay>& info) {
-      std::string name = absl::StrCat(info.param.zone, "_",
-                                      absl::FormatCivilTime(info.param.day));
-      for (char& c : name) {
-        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-      }
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Zones, DstTest,
+                         ::testing::Values(DstDay{"America/New_York", 0},
+                                           DstDay{"America/New_York", 1},
+                                           DstDay{"Europe/London", 0},
+                                           DstDay{"Europe/London", 1},
+                                           DstDay{"Australia/Sydney", 0},
+                                           DstDay{"Australia/Sydney", 1}),
+                         [](const ::testing::TestParamInfo<DstDay>& info) {
+                           std::string name = absl::StrCat(
+                               info.param.zone, "_change", info.param.change);
+                           for (char& c : name) {
+                             if (!isalnum(static_cast<unsigned char>(c)))
+                               c = '_';
+                           }
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace clinic::testing

@@ -417,8 +417,9 @@ class SqliteTransaction final : public Transaction {
 
   absl::StatusOr<core::Therapist> GetTherapist(Id id) override {
     absl::StatusOr<core::Therapist> t = GetOne(
-        "SELECT id, name, turnover_buffer_us, generation FROM therapists WHERE id = ?", id,
-        &TherapistFromRow, core::IdKind::kTherapist);
+        "SELECT id, name, turnover_buffer_us, generation FROM therapists WHERE "
+        "id = ?",
+        id, &TherapistFromRow, core::IdKind::kTherapist);
     if (!t.ok()) return t;
     CLINIC_RETURN_IF_ERROR(LoadDetails(*t));
     return t;
