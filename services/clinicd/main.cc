@@ -18,6 +18,8 @@ ABSL_FLAG(std::string, rules, "",
 ABSL_FLAG(std::string, redis, "",
           "availability cache shared by replicas, redis://host:port[/db]; "
           "empty: an in-process cache");
+ABSL_FLAG(bool, near_cache, true,
+          "with --redis, keep in-process copies of Redis entries");
 ABSL_FLAG(absl::Duration, cache_ttl, clinic::ServerOptions().cache_ttl,
           "how long an unused availability cache entry lives; 0 turns the "
           "cache off");
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   options.rules_path = absl::GetFlag(FLAGS_rules);
   options.redis_url = absl::GetFlag(FLAGS_redis);
   options.cache_ttl = absl::GetFlag(FLAGS_cache_ttl);
+  options.near_cache = absl::GetFlag(FLAGS_near_cache);
   options.demo = absl::GetFlag(FLAGS_demo);
   options.port_file = absl::GetFlag(FLAGS_port_file);
   const absl::Status status = clinic::RunServer(options);

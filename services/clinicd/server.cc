@@ -21,6 +21,7 @@
 #include "services/bookings/booking_service.h"
 #include "services/cache/memory/memory_cache.h"
 #include "services/cache/redis/redis_cache.h"
+#include "services/cache/tiered_cache.h"
 #include "services/clinic/clinic.h"
 #include "services/clinicd/demo.h"
 #include "services/core/clock.h"
@@ -129,6 +130,11 @@ absl::Status RunServer(const ServerOptions& options) {
           absl::StrCat("--redis: ", redis.status().message()));
     }
     cache = *std::move(redis);
+    if (options.near_cache) {
+      cache = std::make_unique<cache::TieredCache>(
+          std::make_unique<cache::MemoryCache>(kMemoryCacheEntries),
+          std::move(cache), options.cache_ttl);
+    }
   }
   core::RealClock clock;
   Clinic clinic(store.get(), cache.get(), &clock, std::move(rules), zone,

@@ -23,7 +23,11 @@ struct ServerOptions {
   // The availability cache: "redis://host:port[/db]", shared by replicas;
   // empty: an in-process cache.
   std::string redis_url;
-  // How long an unused cache entry lives (a safety net only).
+  // With Redis, keep an in-process copy of what Redis returned (entries are
+  // immutable, so the copy saves a round trip and is never stale).
+  bool near_cache = true;
+  // How long an unused cache entry lives (a safety net only); zero turns
+  // the cache off.
   absl::Duration cache_ttl = absl::Hours(1);
   // Seed a demo clinic when the store has no therapist yet.
   bool demo = false;
