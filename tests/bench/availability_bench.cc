@@ -81,6 +81,9 @@ struct Fixture {
     if (!redis.Start().ok() ||
         !with_redis.Start({"--timezone=UTC", "--redis=" + redis.url()},
                           &error) ||
+        !redis_only.Start(
+            {"--timezone=UTC", "--redis=" + redis.url(), "--near_cache=false"},
+            &error) ||
         !in_process.Start({"--timezone=UTC"}, &error) ||
         !uncached.Start({"--timezone=UTC", "--cache_ttl=0"}, &error)) {
       std::fprintf(stderr, "setup failed: %s\n", error.c_str());
