@@ -275,10 +275,15 @@ TEST_F(RedisAvailabilityTest, KeepsServingWhenRedisDiesAndNothingStaleAfter) {
           .ok());
   EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
               SizeIs(33 - 5));
+  EXPECT_THAT(server_.stderr_text(), ::testing::HasSubstr("unreachable"));
 
   ASSERT_TRUE(redis_.Start().ok());
   EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
               SizeIs(33 - 5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // backoff
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day + 1)).slots(),
+              SizeIs(33));
+  EXPECT_THAT(server_.stderr_text(), ::testing::HasSubstr("reachable again"));
   EXPECT_EQ(redis_.Command("FLUSHALL"), "OK");
   EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
               SizeIs(33 - 5));

@@ -114,6 +114,10 @@ void ClinicdProcess::Kill() {
   pid_ = -1;
 }
 
+std::string ClinicdProcess::stderr_text() const {
+  return ReadFile(run_dir_.path() + "/stderr");
+}
+
 std::string ClinicdProcess::address() const {
   return "127.0.0.1:" + std::to_string(port_);
 }

@@ -44,6 +44,7 @@ class ClinicdProcess {
   void Kill();
 
   std::string address() const;
+  std::string stderr_text() const;  // what clinicd logged so far
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   v1::TherapistService::Stub& therapists() { return *therapists_; }
   v1::AthleteService::Stub& athletes() { return *athletes_; }

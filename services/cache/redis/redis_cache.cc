@@ -266,8 +266,10 @@ void RedisCache::Release(redisContext* c) {
     down_ = false;
   }
   if (back) {
-    std::fprintf(stderr, "redis_cache: %s:%d is reachable again\n",
-                 host_.c_str(), port_);
+    std::fprintf(stderr,
+                 "redis_cache: %s:%d is reachable again (%lld cache errors "
+                 "so far)\n",
+                 host_.c_str(), port_, static_cast<long long>(errors_.load()));
   }
 }
 
