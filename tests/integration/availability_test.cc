@@ -307,6 +307,57 @@ TEST_F(RedisAvailabilityTest,
               SizeIs(33 - 5));
 }
 
+TEST_F(RedisAvailabilityTest, TimeOffHoursAndMovesShowAtOnce) {
+  const std::string therapist = AddTherapist();
+  const absl::CivilDay day = RaceSunday() - 4;  // a Wednesday
+  auto count = [&] {
+    return ListSlots(server_, DayOf(therapist, day)).slots_size();
+  };
+  ASSERT_EQ(count(), 33);
+
+  v1::AddTimeOffRequest off;
+  off.set_therapist_id(therapist);
+  *off.mutable_time_off()->mutable_start_time() = Ts(Local(day, 12));
+  *off.mutable_time_off()->mutable_end_time() = Ts(Local(day, 14));
+  v1::TimeOff added;
+  ASSERT_TRUE(server_.therapists().AddTimeOff(Ctx().get(), off, &added).ok());
+  EXPECT_EQ(count(), 33 - 11);  // starts 11:15 .. 13:45 cannot fit
+  v1::DeleteTimeOffRequest del;
+  del.set_therapist_id(therapist);
+  del.set_time_off_id(added.id());
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(
+      server_.therapists().DeleteTimeOff(Ctx().get(), del, &empty).ok());
+  EXPECT_EQ(count(), 33);
+
+  v1::ReserveSlotResponse booked;
+  ASSERT_TRUE(
+      Reserve(Spec(AddAthlete(), therapist, v1::SPORTS, Local(day, 9)), &booked)
+          .ok());
+  EXPECT_EQ(count(), 33 - 5);
+  v1::RescheduleBookingRequest move;
+  move.set_booking_id(booked.booking().id());
+  *move.mutable_start_time() = Ts(Local(day, 17));
+  v1::ReserveSlotResponse moved;
+  ASSERT_TRUE(
+      server_.bookings().RescheduleBooking(Ctx().get(), move, &moved).ok());
+  EXPECT_EQ(count(), 33 - 5);  // 17:00 and the four starts before it
+  EXPECT_THAT(Starts(ListSlots(server_, DayOf(therapist, day))),
+              Contains(absl::ToUnixSeconds(Local(day, 9))));
+
+  v1::UpdateTherapistRequest update;
+  update.mutable_therapist()->set_id(therapist);
+  v1::WorkingHours* h = update.mutable_therapist()->add_working_hours();
+  h->set_day(v1::WEDNESDAY);
+  h->mutable_start()->set_hours(9);
+  h->mutable_end()->set_hours(12);
+  update.mutable_update_mask()->add_paths("working_hours");
+  v1::Therapist updated;
+  ASSERT_TRUE(
+      server_.therapists().UpdateTherapist(Ctx().get(), update, &updated).ok());
+  EXPECT_EQ(count(), 9);  // 09:00 .. 11:00
+}
+
 TEST_F(RedisAvailabilityTest, TwoReplicasShareTheStoreAndTheCache) {
   ClinicdProcess replica(dir_.path() + "/clinic.db");
   std::string error;
