@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/api/status.h"
@@ -89,6 +91,35 @@ absl::StatusOr<core::WorkingHours> HoursFromProto(const v1::WorkingHours& in,
   return h;
 }
 
+// Page tokens are opaque to callers: base64 of "<kind>:<n1>:<n2>...".
+std::string EncodePageToken(absl::string_view kind,
+                            std::initializer_list<int64_t> fields) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kind, ":", absl::StrJoin(fields, ":")));
+}
+
+// The `count` integers of a token of `kind`, or INVALID_ARGUMENT.
+absl::StatusOr<std::vector<int64_t>> DecodePageToken(absl::string_view token,
+                                                     absl::string_view kind,
+                                                     size_t count) {
+  std::string raw;
+  std::vector<int64_t> fields;
+  if (absl::WebSafeBase64Unescape(token, &raw)) {
+    std::vector<absl::string_view> parts = absl::StrSplit(raw, ':');
+    if (parts.size() == count + 1 && parts[0] == kind) {
+      for (size_t i = 1; i < parts.size(); ++i) {
+        int64_t n = 0;
+        if (!absl::SimpleAtoi(parts[i], &n)) break;
+        fields.push_back(n);
+      }
+    }
+  }
+  if (fields.size() != count) {
+    return InvalidField("page_token", "is not a token this list returned");
+  }
+  return fields;
+}
+
 }  // namespace
 
 // --- Scalars --------------------------------------------------------------
@@ -120,6 +151,19 @@ void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
   out->set_seconds(seconds);
   out->set_nanos(static_cast<int32_t>(
       absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
+}
+
+absl::Status TimeRangeFromProto(const google::protobuf::Timestamp* start,
+                                const google::protobuf::Timestamp* end,
+                                absl::Time* from, absl::Time* to) {
+  if (start != nullptr) {
+    CLINIC_ASSIGN_OR_RETURN(*from, TimeFromProto(*start, "start_time"));
+  }
+  if (end != nullptr) {
+    CLINIC_ASSIGN_OR_RETURN(*to, TimeFromProto(*end, "end_time"));
+  }
+  if (*to <= *from) return InvalidField("end_time", "must be after start_time");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<absl::Duration> DurationFromProto(
@@ -199,73 +243,49 @@ absl::StatusOr<storage::PageRequest> IdPageFromProto(
 }
 
 std::string IdPageToken(core::Id last_id) {
-  return absl::WebSafeBase64Escape(absl::StrCat("id:", last_id));
+  return EncodePageToken("id", {last_id});
 }
 
 absl::StatusOr<core::Id> IdFromPageToken(absl::string_view token) {
   if (token.empty()) return 0;
-  std::string raw;
-  absl::string_view rest;
-  core::Id id = 0;
-  if (absl::WebSafeBase64Unescape(token, &raw)) rest = raw;
-  if (!absl::ConsumePrefix(&rest, "id:") || !absl::SimpleAtoi(rest, &id) ||
-      id < 0) {
+  CLINIC_ASSIGN_OR_RETURN(std::vector<int64_t> f,
+                          DecodePageToken(token, "id", 1));
+  if (f[0] < 0) {
     return InvalidField("page_token", "is not a token this list returned");
   }
-  return id;
+  return f[0];
 }
 
 std::string BookingPageToken(const core::Booking& last) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat("bk:", absl::ToUnixMicros(last.start), ":", last.id));
+  return EncodePageToken("bk", {absl::ToUnixMicros(last.start), last.id});
 }
 
 absl::StatusOr<storage::BookingCursor> BookingCursorFromPageToken(
     absl::string_view token) {
   storage::BookingCursor cursor;
   if (token.empty()) return cursor;
-  std::string raw;
-  int64_t micros = 0;
-  absl::string_view rest;
-  std::vector<absl::string_view> parts;
-  if (absl::WebSafeBase64Unescape(token, &raw)) {
-    rest = raw;
-    if (absl::ConsumePrefix(&rest, "bk:")) parts = absl::StrSplit(rest, ':');
-  }
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &micros) ||
-      !absl::SimpleAtoi(parts[1], &cursor.id)) {
-    return InvalidField("page_token", "is not a token this list returned");
-  }
-  cursor.start = absl::FromUnixMicros(micros);
+  CLINIC_ASSIGN_OR_RETURN(std::vector<int64_t> f,
+                          DecodePageToken(token, "bk", 2));
+  cursor.start = absl::FromUnixMicros(f[0]);
+  cursor.id = f[1];
   return cursor;
 }
 
 std::string SlotPageToken(const core::Slot& last) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat("slot:", absl::ToUnixSeconds(last.start), ":",
-                   last.therapist_id, ":", static_cast<int>(last.modality)));
+  return EncodePageToken("slot",
+                         {absl::ToUnixSeconds(last.start), last.therapist_id,
+                          static_cast<int64_t>(last.modality)});
 }
 
 absl::StatusOr<std::optional<core::Slot>> SlotFromPageToken(
     absl::string_view token) {
   if (token.empty()) return std::nullopt;
-  std::string raw;
-  absl::string_view rest;
-  std::vector<absl::string_view> parts;
-  if (absl::WebSafeBase64Unescape(token, &raw)) {
-    rest = raw;
-    if (absl::ConsumePrefix(&rest, "slot:")) parts = absl::StrSplit(rest, ':');
-  }
-  int64_t seconds = 0;
-  int modality = 0;
+  CLINIC_ASSIGN_OR_RETURN(std::vector<int64_t> f,
+                          DecodePageToken(token, "slot", 3));
   core::Slot slot;
-  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &seconds) ||
-      !absl::SimpleAtoi(parts[1], &slot.therapist_id) ||
-      !absl::SimpleAtoi(parts[2], &modality)) {
-    return InvalidField("page_token", "is not a token this list returned");
-  }
-  slot.start = absl::FromUnixSeconds(seconds);
-  slot.modality = static_cast<core::Modality>(modality);
+  slot.start = absl::FromUnixSeconds(f[0]);
+  slot.therapist_id = f[1];
+  slot.modality = static_cast<core::Modality>(f[2]);
   return slot;
 }
 

@@ -43,6 +43,13 @@ absl::StatusOr<core::Id> IdFromProto(core::IdKind kind, absl::string_view id,
 absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& t,
                                          absl::string_view field);
 void ToProto(absl::Time t, google::protobuf::Timestamp* out);
+// The [from, to) of a request's optional start_time and end_time (null when
+// unset): *from and *to hold the defaults on entry. INVALID_ARGUMENT naming
+// the field when a bound is out of range or end_time is not after
+// start_time.
+absl::Status TimeRangeFromProto(const google::protobuf::Timestamp* start,
+                                const google::protobuf::Timestamp* end,
+                                absl::Time* from, absl::Time* to);
 // A well-formed duration in [min, max].
 absl::StatusOr<absl::Duration> DurationFromProto(
     const google::protobuf::Duration& d, absl::string_view field,

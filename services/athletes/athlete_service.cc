@@ -135,15 +135,9 @@ grpc::ServerUnaryReactor* AthleteService::ListEvents(
         IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
     absl::Time from = absl::InfinitePast();
     absl::Time to = absl::InfiniteFuture();
-    if (req->has_start_time()) {
-      CLINIC_ASSIGN_OR_RETURN(
-          from, api::TimeFromProto(req->start_time(), "start_time"));
-    }
-    if (req->has_end_time()) {
-      CLINIC_ASSIGN_OR_RETURN(to,
-                              api::TimeFromProto(req->end_time(), "end_time"));
-    }
-    if (to <= from) return InvalidField("end_time", "must be after start_time");
+    CLINIC_RETURN_IF_ERROR(api::TimeRangeFromProto(
+        req->has_start_time() ? &req->start_time() : nullptr,
+        req->has_end_time() ? &req->end_time() : nullptr, &from, &to));
     CLINIC_ASSIGN_OR_RETURN(std::vector<core::Event> events,
                             clinic_->ListEvents(id, from, to));
     for (const core::Event& e : events) api::ToProto(e, resp->add_events());

@@ -1,7 +1,6 @@
 #include "services/bookings/booking_service.h"
 
 #include <algorithm>
-#include <tuple>
 
 #include "services/api/convert.h"
 #include "services/api/status.h"
@@ -46,6 +45,7 @@ void FindingsToProto(const std::vector<core::Finding>& findings,
 }
 
 constexpr absl::Duration kMaxSlotRange = absl::Hours(31 * 24);
+constexpr absl::Duration kDefaultSlotRange = absl::Hours(7 * 24);
 constexpr int kDefaultSlotPage = 100;
 constexpr int kMaxSlotPage = 1000;
 
@@ -71,17 +71,11 @@ absl::StatusOr<SlotQuery> SlotQueryFromProto(
         IdFromProto(IdKind::kAthlete, in.athlete_id(), "athlete_id"));
   }
   q.from = now;
-  if (in.has_start_time()) {
-    CLINIC_ASSIGN_OR_RETURN(q.from,
-                            api::TimeFromProto(in.start_time(), "start_time"));
-  }
-  q.to = q.from + absl::Hours(7 * 24);
-  if (in.has_end_time()) {
-    CLINIC_ASSIGN_OR_RETURN(q.to,
-                            api::TimeFromProto(in.end_time(), "end_time"));
-  }
-  if (q.to <= q.from)
-    return InvalidField("end_time", "must be after start_time");
+  q.to = absl::InfiniteFuture();
+  CLINIC_RETURN_IF_ERROR(api::TimeRangeFromProto(
+      in.has_start_time() ? &in.start_time() : nullptr,
+      in.has_end_time() ? &in.end_time() : nullptr, &q.from, &q.to));
+  if (!in.has_end_time()) q.to = q.from + kDefaultSlotRange;
   if (q.to - q.from > kMaxSlotRange) {
     return InvalidField("end_time", "must be at most 31 days after start_time");
   }
@@ -206,17 +200,10 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
           filter.therapist_id,
           IdFromProto(IdKind::kTherapist, req->therapist_id(), "therapist_id"));
     }
-    if (req->has_start_time()) {
-      CLINIC_ASSIGN_OR_RETURN(
-          filter.from, api::TimeFromProto(req->start_time(), "start_time"));
-    }
-    if (req->has_end_time()) {
-      CLINIC_ASSIGN_OR_RETURN(filter.to,
-                              api::TimeFromProto(req->end_time(), "end_time"));
-    }
-    if (filter.to <= filter.from) {
-      return InvalidField("end_time", "must be after start_time");
-    }
+    CLINIC_RETURN_IF_ERROR(api::TimeRangeFromProto(
+        req->has_start_time() ? &req->start_time() : nullptr,
+        req->has_end_time() ? &req->end_time() : nullptr, &filter.from,
+        &filter.to));
     filter.at_risk_only = req->at_risk_only();
     filter.confirmed_only = !req->include_cancelled();
     CLINIC_ASSIGN_OR_RETURN(int limit,
@@ -261,12 +248,8 @@ grpc::ServerUnaryReactor* BookingService::ListAvailableSlots(
                             clinic_->ListAvailableSlots(q));
     auto it = slots.begin();
     if (after.has_value()) {
-      it = std::upper_bound(
-          slots.begin(), slots.end(), *after,
-          [](const core::Slot& a, const core::Slot& b) {
-            return std::tie(a.start, a.therapist_id, a.modality) <
-                   std::tie(b.start, b.therapist_id, b.modality);
-          });
+      it = std::upper_bound(slots.begin(), slots.end(), *after,
+                            core::SlotBefore);
     }
     for (int n = 0; it != slots.end() && n < page_size; ++it, ++n) {
       api::ToProto(*it, resp->add_slots());

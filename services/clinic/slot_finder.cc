@@ -175,10 +175,7 @@ absl::StatusOr<std::vector<Slot>> SlotFinder::List(const SlotQuery& q) {
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
-  std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) {
-    return std::tie(a.start, a.therapist_id, a.modality) <
-           std::tie(b.start, b.therapist_id, b.modality);
-  });
+  std::sort(slots.begin(), slots.end(), core::SlotBefore);
   return slots;
 }
 

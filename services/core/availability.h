@@ -4,6 +4,7 @@
 #define CLINIC_SERVICES_CORE_AVAILABILITY_H_
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,6 +31,12 @@ struct Slot {
   absl::Time end;
   std::vector<Finding> warnings;  // for the athlete, if any
 };
+
+// The order of slot lists: by start, then therapist, then modality.
+inline bool SlotBefore(const Slot& a, const Slot& b) {
+  return std::tie(a.start, a.therapist_id, a.modality) <
+         std::tie(b.start, b.therapist_id, b.modality);
+}
 
 // The therapist's free time on the local `day` of `zone`: the working hours
 // of that weekday (DST-correct, as the rules engine reads them) minus time
