@@ -202,5 +202,24 @@ TEST_F(ClinicdTest, ListBookingsPagesThroughEverything) {
   }
 }
 
+TEST_F(ClinicdTest, ListTherapistsFiltersByModalityAndPages) {
+  const std::string a = AddTherapist("A", {v1::ACTIVE_RELEASE, v1::SPORTS});
+  AddTherapist("B", {v1::SPORTS});
+  const std::string c = AddTherapist("C", {v1::ACTIVE_RELEASE});
+  v1::ListTherapistsRequest req;
+  req.set_modality(v1::ACTIVE_RELEASE);
+  req.set_page_size(1);
+  std::vector<std::string> ids;
+  do {
+    v1::ListTherapistsResponse page;
+    ASSERT_TRUE(
+        server_.therapists().ListTherapists(Ctx().get(), req, &page).ok());
+    ASSERT_LE(page.therapists_size(), 1);
+    for (const v1::Therapist& t : page.therapists()) ids.push_back(t.id());
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  EXPECT_THAT(ids, ::testing::ElementsAre(a, c));
+}
+
 }  // namespace
 }  // namespace clinic::testing
