@@ -1,0 +1,311 @@
+#include "clients/clinicctl/command.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "clients/clinicctl/table.h"
+
+namespace clinic::cli {
+namespace {
+
+constexpr absl::string_view kDefaultServer = "127.0.0.1:50051";
+
+const std::vector<FlagSpec>& GlobalFlags() {
+  static const auto* flags = new std::vector<FlagSpec>{
+      {"server", "HOST:PORT",
+       "clinicd's address (default $CLINIC_SERVER, else 127.0.0.1:50051)"},
+      {"token", "TOKEN",
+       "bearer token sent with each call (default $CLINIC_TOKEN)"},
+      {"json", "",
+       "print the response as protobuf JSON, nothing else on stdout"},
+      {"timeout", "SECONDS",
+       "give up on each call after this long (default 10)"},
+      {"help", "", "show help for the command"},
+  };
+  return *flags;
+}
+
+// Two aligned columns without a header, each line indented.
+std::string TwoColumns(
+    const std::vector<std::pair<std::string, std::string>>& rows) {
+  Table table({"", ""});
+  table.SetMaxWidth(0, 48);
+  table.SetMaxWidth(1, 400);
+  for (const auto& [left, right] : rows) {
+    table.AddRow({absl::StrCat("  ", left), right});
+  }
+  std::string text = table.Render();
+  return text.substr(text.find('\n') + 1);  // the empty header
+}
+
+std::string FlagsTable(const std::vector<FlagSpec>& flags) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const FlagSpec& f : flags) {
+    std::string left = absl::StrCat("--", f.name);
+    if (!f.value.empty()) absl::StrAppend(&left, " ", f.value);
+    rows.emplace_back(left,
+                      absl::StrCat(f.help, f.required ? " (required)" : ""));
+  }
+  return TwoColumns(rows);
+}
+
+const FlagSpec* FindFlag(const std::vector<FlagSpec>& flags,
+                         absl::string_view name) {
+  for (const FlagSpec& f : flags) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+// A switch's value: absent, "true" or "false".
+bool SwitchValue(absl::string_view value, bool* out) {
+  if (value.empty() || value == "true") return *out = true, true;
+  if (value == "false") return *out = false, true;
+  return false;
+}
+
+}  // namespace
+
+bool Args::Has(absl::string_view flag) const {
+  return flags_.find(flag) != flags_.end();
+}
+
+std::string Args::Get(absl::string_view flag) const {
+  auto it = flags_.find(flag);
+  return it == flags_.end() ? "" : it->second;
+}
+
+CommandLine::CommandLine(std::vector<CommandSpec> commands)
+    : commands_(std::move(commands)) {}
+
+bool CommandLine::IsGroup(absl::string_view word) const {
+  for (const CommandSpec& c : commands_) {
+    if (absl::StartsWith(c.path, absl::StrCat(word, " "))) return true;
+  }
+  return false;
+}
+
+const CommandSpec* CommandLine::Find(const std::vector<std::string>& words,
+                                     size_t* used) const {
+  const CommandSpec* best = nullptr;
+  *used = 0;
+  for (const CommandSpec& c : commands_) {
+    std::vector<absl::string_view> path = absl::StrSplit(c.path, ' ');
+    if (path.size() > words.size() || path.size() <= *used) continue;
+    if (std::equal(path.begin(), path.end(), words.begin())) {
+      best = &c;
+      *used = path.size();
+    }
+  }
+  return best;
+}
+
+Invocation CommandLine::Parse(
+    const std::vector<std::string>& argv,
+    const std::function<std::string(const char*)>& env) const {
+  Invocation inv;
+  inv.options.server = env("CLINIC_SERVER");
+  if (inv.options.server.empty())
+    inv.options.server = std::string(kDefaultServer);
+  inv.options.token = env("CLINIC_TOKEN");
+  auto fail = [&inv](std::string error) {
+    inv.kind = Invocation::kUsageError;
+    inv.error = std::move(error);
+    return inv;
+  };
+
+  bool help = false;
+  std::vector<std::string> words;  // the command's words, then positionals
+  const CommandSpec* command = nullptr;
+  size_t i = 0;
+  bool only_positional = false;
+  while (i < argv.size()) {
+    const std::string& token = argv[i++];
+    if (only_positional || token == "-" || !absl::StartsWith(token, "-")) {
+      words.push_back(token);
+      continue;
+    }
+    if (token == "--") {
+      only_positional = true;
+      continue;
+    }
+    if (token == "-h") {
+      help = true;
+      continue;
+    }
+    if (!absl::StartsWith(token, "--")) {
+      return fail(absl::StrCat("unknown flag ", token));
+    }
+    // The command is fixed by the words before its first flag.
+    if (command == nullptr) {
+      size_t used;
+      command = Find(words, &used);
+      if (command != nullptr) words.erase(words.begin(), words.begin() + used);
+    }
+    std::string name = token.substr(2);
+    std::string value;
+    bool inline_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+      inline_value = true;
+    }
+    const FlagSpec* spec = FindFlag(GlobalFlags(), name);
+    const bool global = spec != nullptr;
+    if (!global && command != nullptr) spec = FindFlag(command->flags, name);
+    if (spec == nullptr) {
+      return fail(absl::StrCat("unknown flag --", name));
+    }
+    if (!spec->value.empty() && !inline_value) {
+      if (i == argv.size()) {
+        return fail(
+            absl::StrCat("--", name, " needs a value (", spec->value, ")"));
+      }
+      value = argv[i++];
+    }
+    if (spec->value.empty()) {
+      bool on;
+      if (!SwitchValue(value, &on)) {
+        return fail(absl::StrCat("--", name, " takes no value, or true/false"));
+      }
+      value = on ? "true" : "";
+      if (!on) continue;
+    }
+    if (name == "help") {
+      help = true;
+    } else if (name == "server") {
+      inv.options.server = value;
+    } else if (name == "token") {
+      inv.options.token = value;
+    } else if (name == "json") {
+      inv.options.json = true;
+    } else if (name == "timeout") {
+      double seconds;
+      if (!absl::SimpleAtod(value, &seconds) || !(seconds > 0) ||
+          seconds > 3600) {
+        return fail("--timeout must be a number of seconds in (0, 3600]");
+      }
+      inv.options.timeout_seconds = seconds;
+    } else if (!inv.args.flags_.emplace(name, value).second) {
+      return fail(absl::StrCat("--", name, " is given twice"));
+    }
+  }
+  if (command == nullptr) {
+    size_t used;
+    command = Find(words, &used);
+    if (command != nullptr) words.erase(words.begin(), words.begin() + used);
+  }
+  if (command == nullptr && !words.empty() && words[0] == "help") {
+    words.erase(words.begin());
+    help = true;
+    size_t used;
+    command = Find(words, &used);
+  }
+  inv.command = command;
+  if (command == nullptr) {
+    if (!words.empty() && IsGroup(words[0])) {
+      inv.group = words[0];
+      if (help || words.size() == 1) {
+        inv.kind = help ? Invocation::kHelp : Invocation::kUsageError;
+        if (!help) inv.error = absl::StrCat(words[0], " needs a subcommand");
+        return inv;
+      }
+      return fail(
+          absl::StrCat("unknown command \"", words[0], " ", words[1], "\""));
+    }
+    if (words.empty() || help) {
+      inv.kind = help ? Invocation::kHelp : Invocation::kUsageError;
+      if (!help) inv.error = "no command given";
+      return inv;
+    }
+    return fail(absl::StrCat("unknown command \"", words[0], "\""));
+  }
+  if (help) {
+    inv.kind = Invocation::kHelp;
+    return inv;
+  }
+  inv.args.positional_ = std::move(words);
+  const size_t want = command->positional.size();
+  if (inv.args.positional_.size() != want) {
+    if (inv.args.positional_.size() < want) {
+      return fail(absl::StrCat(
+          "missing ", command->positional[inv.args.positional_.size()]));
+    }
+    return fail(absl::StrCat("unexpected argument \"",
+                             inv.args.positional_[want], "\""));
+  }
+  for (const FlagSpec& f : command->flags) {
+    if (f.required && !inv.args.Has(f.name)) {
+      return fail(absl::StrCat("--", f.name, " is required"));
+    }
+  }
+  return inv;
+}
+
+std::string CommandLine::Usage(const CommandSpec& command) {
+  std::string usage = absl::StrCat("clinicctl ", command.path);
+  for (const std::string& p : command.positional)
+    absl::StrAppend(&usage, " ", p);
+  for (const FlagSpec& f : command.flags) {
+    std::string flag = absl::StrCat("--", f.name);
+    if (!f.value.empty()) absl::StrAppend(&flag, " ", f.value);
+    absl::StrAppend(&usage, " ",
+                    f.required ? flag : absl::StrCat("[", flag, "]"));
+  }
+  return usage;
+}
+
+std::string CommandLine::CommandsUnder(absl::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const CommandSpec& c : commands_) {
+    if (absl::StartsWith(c.path, prefix)) rows.emplace_back(c.path, c.summary);
+  }
+  return TwoColumns(rows);
+}
+
+std::string CommandLine::Overview() const {
+  return absl::StrCat(
+      "clinicctl runs a sports-massage clinic through clinicd: therapists, "
+      "athletes,\ntheir races and injuries, and bookings checked against "
+      "the recovery rules.\n\nUsage: clinicctl [global flags] COMMAND "
+      "[flags]\n\nCommands:\n",
+      CommandsUnder(""), "\nGlobal flags:\n", FlagsTable(GlobalFlags()),
+      "\nTimes (WHEN) are the clinic's local time, \"YYYY-MM-DD HH:MM\", or "
+      "RFC 3339\nwith an offset; the clinic's time zone comes from the "
+      "server.\nExit codes: 0 done, 1 failed, 2 bad usage, 3 rejected by a "
+      "recovery rule.\n\nRun 'clinicctl COMMAND --help' for a command's "
+      "flags and examples.\n");
+}
+
+std::string CommandLine::GroupHelp(absl::string_view group) const {
+  return absl::StrCat("Usage: clinicctl ", group, " COMMAND [flags]\n\n",
+                      "Commands:\n", CommandsUnder(absl::StrCat(group, " ")),
+                      "\nRun 'clinicctl ", group,
+                      " COMMAND --help' for a command's flags and examples.\n");
+}
+
+std::string CommandLine::Help(const CommandSpec& command) const {
+  std::string help =
+      absl::StrCat(command.summary, "\n\nUsage: ", Usage(command), "\n");
+  if (!command.description.empty()) {
+    absl::StrAppend(&help, "\n", command.description, "\n");
+  }
+  if (!command.flags.empty()) {
+    absl::StrAppend(&help, "\nFlags:\n", FlagsTable(command.flags));
+  }
+  absl::StrAppend(&help, "\nGlobal flags:\n", FlagsTable(GlobalFlags()));
+  if (!command.examples.empty()) {
+    absl::StrAppend(&help, "\nExamples:\n");
+    for (const std::string& e : command.examples) {
+      absl::StrAppend(&help, "  ", e, "\n");
+    }
+  }
+  return help;
+}
+
+}  // namespace clinic::cli

@@ -1,0 +1,288 @@
+#include "clients/clinicctl/session.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "clients/clinicctl/parse.h"
+#include "clients/clinicctl/table.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/status.pb.h"
+#include "services/core/time_format.h"
+
+namespace clinic::cli {
+namespace {
+
+std::string EventKindName(v1::EventKind kind) {
+  return kind == v1::HARD_WORKOUT ? "hard workout" : "race";
+}
+
+// The rejection a FAILED_PRECONDITION carries, if it is one.
+bool RejectionOf(const grpc::Status& status, google::rpc::Status* details,
+                 v1::BookingRejection* rejection) {
+  if (status.error_code() != grpc::StatusCode::FAILED_PRECONDITION ||
+      !details->ParseFromString(status.error_details())) {
+    return false;
+  }
+  for (const google::protobuf::Any& any : details->details()) {
+    if (any.UnpackTo(rejection)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+absl::Duration FromProto(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp out;
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  out.set_seconds(seconds);
+  out.set_nanos(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds)));
+  return out;
+}
+
+Session::Session(const CommandSpec& command, GlobalOptions options,
+                 std::ostream& out, std::ostream& err)
+    : command_(command),
+      options_(std::move(options)),
+      out_(out),
+      err_(err),
+      channel_(grpc::CreateChannel(options_.server,
+                                   grpc::InsecureChannelCredentials())),
+      therapists_(v1::TherapistService::NewStub(channel_)),
+      athletes_(v1::AthleteService::NewStub(channel_)),
+      bookings_(v1::BookingService::NewStub(channel_)) {}
+
+std::unique_ptr<grpc::ClientContext> Session::Context() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(
+      absl::Now() + absl::Seconds(options_.timeout_seconds)));
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", options_.token));
+  }
+  return context;
+}
+
+grpc::Status Session::Zone(absl::TimeZone* zone) {
+  if (!zone_.has_value()) {
+    v1::RuleSet rules;
+    grpc::Status status =
+        bookings_->GetRules(Context().get(), v1::GetRulesRequest(), &rules);
+    if (!status.ok()) return status;
+    absl::TimeZone loaded;
+    if (!absl::LoadTimeZone(rules.time_zone(), &loaded)) {
+      return grpc::Status(
+          grpc::StatusCode::INTERNAL,
+          absl::StrCat("the clinic's time zone \"", rules.time_zone(),
+                       "\" is not in this machine's tzdata"));
+    }
+    zone_ = loaded;
+  }
+  *zone = *zone_;
+  return grpc::Status::OK;
+}
+
+std::string Session::Name(
+    std::map<std::string, std::string>& cache, const std::string& id,
+    const std::function<grpc::Status(grpc::ClientContext*, std::string*)>&
+        get) {
+  auto it = cache.find(id);
+  if (it == cache.end()) {
+    std::string name;
+    if (!get(Context().get(), &name).ok() || name.empty()) name = id;
+    it = cache.emplace(id, std::move(name)).first;
+  }
+  return it->second;
+}
+
+std::string Session::TherapistName(const std::string& id) {
+  return Name(therapist_names_, id,
+              [&](grpc::ClientContext* context, std::string* name) {
+                v1::GetTherapistRequest request;
+                request.set_id(id);
+                v1::Therapist therapist;
+                grpc::Status status =
+                    therapists_->GetTherapist(context, request, &therapist);
+                *name = therapist.display_name();
+                return status;
+              });
+}
+
+std::string Session::AthleteName(const std::string& id) {
+  return Name(
+      athlete_names_, id, [&](grpc::ClientContext* context, std::string* name) {
+        v1::GetAthleteRequest request;
+        request.set_id(id);
+        v1::Athlete athlete;
+        grpc::Status status = athletes_->GetAthlete(context, request, &athlete);
+        *name = athlete.display_name();
+        return status;
+      });
+}
+
+std::optional<int> Session::ReadWhen(const Args& args, const char* flag,
+                                     absl::Time* out) {
+  const std::string text = args.Get(flag);
+  auto with_flag = [flag](const absl::Status& s) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": ", s.message()));
+  };
+  if (absl::StatusOr<absl::Time> form = ParseWhen(text, absl::UTCTimeZone());
+      !form.ok()) {
+    return UsageError(with_flag(form.status()));
+  }
+  absl::TimeZone zone;
+  if (grpc::Status status = Zone(&zone); !status.ok()) return Fail(status);
+  absl::StatusOr<absl::Time> when = ParseWhen(text, zone);
+  if (!when.ok()) return UsageError(with_flag(when.status()));
+  *out = *when;
+  return std::nullopt;
+}
+
+std::optional<int> Session::ReadDate(const Args& args, const char* flag,
+                                     bool end_of_day, absl::Time* out) {
+  absl::StatusOr<absl::CivilDay> day = ParseDate(args.Get(flag));
+  if (!day.ok()) {
+    return UsageError(absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": ", day.status().message())));
+  }
+  absl::TimeZone zone;
+  if (grpc::Status status = Zone(&zone); !status.ok()) return Fail(status);
+  *out = absl::FromCivil(end_of_day ? *day + 1 : *day, zone);
+  return std::nullopt;
+}
+
+int Session::UsageError(const absl::Status& status) {
+  err_ << "clinicctl: " << status.message() << "\n"
+       << "Usage: " << CommandLine::Usage(command_) << "\n"
+       << "Run 'clinicctl " << command_.path << " --help' for more.\n";
+  return kExitUsage;
+}
+
+int Session::Fail(const grpc::Status& status, const BookHint& book) {
+  google::rpc::Status details;
+  v1::BookingRejection rejection;
+  if (RejectionOf(status, &details, &rejection)) {
+    if (json()) {
+      PrintJson(details);
+      err_ << "clinicctl: rejected: " << status.error_message() << "\n";
+    } else {
+      PrintRejection(err_, status.error_message(), rejection, book);
+    }
+    return kExitRejected;
+  }
+  const std::string code = absl::StatusCodeToString(
+      static_cast<absl::StatusCode>(status.error_code()));
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      err_ << "clinicctl: cannot reach clinicd at " << options_.server << " ("
+           << code << ": " << status.error_message()
+           << "); is it running? Set --server or CLINIC_SERVER.\n";
+      break;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      err_ << "clinicctl: clinicd at " << options_.server
+           << " did not answer within " << options_.timeout_seconds << " s ("
+           << code << "); raise --timeout or check the address.\n";
+      break;
+    default:
+      err_ << "clinicctl: " << code << ": " << status.error_message() << "\n";
+  }
+  return kExitFailure;
+}
+
+void Session::PrintRejection(std::ostream& os, const std::string& message,
+                             const v1::BookingRejection& rejection,
+                             const BookHint& book) {
+  os << "Rejected: " << message << "\n";
+  if (!rejection.violations().empty()) {
+    Table table({"RULE", "CONFLICT", "AT", "NEEDS", "HAS"});
+    for (const v1::Finding& v : rejection.violations()) {
+      std::string conflict = "-";
+      if (!v.event_id().empty()) {
+        conflict = absl::StrCat(EventKindName(v.event_kind()), " \"",
+                                v.event_name(), "\" (", v.event_id(), ")");
+      } else if (!v.booking_id().empty()) {
+        conflict = absl::StrCat("booking ", v.booking_id());
+      }
+      table.AddRow(
+          {v.rule_id(), conflict,
+           v.has_event_start_time() ? Format(v.event_start_time()) : "",
+           v.has_required_gap() ? core::FormatGap(FromProto(v.required_gap()))
+                                : "",
+           v.has_actual_gap() ? core::FormatGap(FromProto(v.actual_gap()))
+                              : ""});
+    }
+    table.SetMaxWidth(1, 48);
+    os << "\nViolations:\n" << table.Render();
+  }
+  if (!rejection.warnings().empty()) {
+    os << "\nWarnings:\n";
+    for (const v1::Finding& w : rejection.warnings()) {
+      os << "  " << w.message() << "\n";
+    }
+  }
+  if (rejection.suggestions().empty()) {
+    os << "\nNo nearby slot passes the rules; try 'clinicctl slots'.\n";
+    return;
+  }
+  Table table({"WHEN", "THERAPIST", "MODALITY", "NOTE"});
+  for (const v1::Slot& slot : rejection.suggestions()) {
+    std::string note;
+    for (const v1::Finding& w : slot.warnings()) {
+      absl::StrAppend(&note, note.empty() ? "warning: " : ", ", w.rule_id());
+    }
+    table.AddRow({FormatSpan(slot.start_time(), slot.end_time()),
+                  absl::StrCat(TherapistName(slot.therapist_id()), " (",
+                               slot.therapist_id(), ")"),
+                  ModalityFlagName(slot.modality()), note});
+  }
+  os << "\nSuggested slots:\n" << table.Render();
+  if (book)
+    os << "\nTo book the first: " << book(rejection.suggestions(0)) << "\n";
+}
+
+void Session::PrintWarnings(
+    const google::protobuf::RepeatedPtrField<v1::Finding>& warnings) {
+  for (const v1::Finding& w : warnings) {
+    err_ << "warning: " << w.message() << "\n";
+  }
+}
+
+int Session::PrintJson(const google::protobuf::Message& message) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  if (!google::protobuf::util::MessageToJsonString(message, &text, options)
+           .ok()) {
+    err_ << "clinicctl: cannot print the response as JSON\n";
+    return kExitFailure;
+  }
+  out_ << text;
+  return kExitOk;
+}
+
+std::string Session::WhenArg(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M", t, *zone_);
+}
+
+std::string Session::Format(const google::protobuf::Timestamp& t) {
+  absl::TimeZone zone;
+  if (!Zone(&zone).ok()) zone = absl::UTCTimeZone();
+  return core::FormatInstant(FromProto(t), zone);
+}
+
+std::string Session::FormatSpan(const google::protobuf::Timestamp& start,
+                                const google::protobuf::Timestamp& end) {
+  absl::TimeZone zone;
+  if (!Zone(&zone).ok()) zone = absl::UTCTimeZone();
+  return core::FormatSpan(FromProto(start), FromProto(end), zone);
+}
+
+}  // namespace clinic::cli
