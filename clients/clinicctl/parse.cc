@@ -229,7 +229,7 @@ std::string ModalityFlagName(v1::Modality m) {
 absl::StatusOr<std::vector<v1::WorkingHours>> ParseHours(
     absl::string_view text) {
   std::vector<v1::WorkingHours> hours;
-  bool named[8] = {};
+  std::vector<std::pair<int, int>> spans[8];  // by day: [start, end) minutes
   for (absl::string_view part :
        absl::StrSplit(text, ';', absl::SkipWhitespace())) {
     part = absl::StripAsciiWhitespace(part);
@@ -270,11 +270,16 @@ absl::StatusOr<std::vector<v1::WorkingHours>> ParseHours(
             "\"mon-fri\""));
       }
       for (int day = *first; day <= *last; ++day) {
-        if (named[day]) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              kDayNames[day - 1], " is named twice: give each day one span"));
+        for (const auto& [other_start, other_end] : spans[day]) {
+          if (start < other_end && other_start < end) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(kDayNames[day - 1],
+                             " has overlapping spans: give a day separate "
+                             "spans, like \"mon 09:00-12:00; mon "
+                             "13:00-17:00\""));
+          }
         }
-        named[day] = true;
+        spans[day].emplace_back(start, end);
         v1::WorkingHours& h = hours.emplace_back();
         h.set_day(static_cast<v1::DayOfWeek>(day));
         h.mutable_start()->set_hours(start / 60);
@@ -286,35 +291,47 @@ absl::StatusOr<std::vector<v1::WorkingHours>> ParseHours(
   }
   std::sort(hours.begin(), hours.end(),
             [](const v1::WorkingHours& a, const v1::WorkingHours& b) {
-              return a.day() < b.day();
+              return std::make_pair(a.day(), Minutes(a.start())) <
+                     std::make_pair(b.day(), Minutes(b.start()));
             });
   return hours;
 }
 
 std::string FormatHours(
     const google::protobuf::RepeatedPtrField<v1::WorkingHours>& hours) {
-  std::vector<const v1::WorkingHours*> sorted;
-  for (const v1::WorkingHours& h : hours) sorted.push_back(&h);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const v1::WorkingHours* a, const v1::WorkingHours* b) {
-              return std::make_tuple(a->day(), Minutes(a->start()),
-                                     Minutes(a->end())) <
-                     std::make_tuple(b->day(), Minutes(b->start()),
-                                     Minutes(b->end()));
-            });
-  std::vector<std::string> parts;
-  for (size_t i = 0; i < sorted.size();) {
-    size_t last = i;
-    while (last + 1 < sorted.size() &&
-           sorted[last + 1]->day() == sorted[last]->day() + 1 &&
-           SameSpan(*sorted[last + 1], *sorted[i])) {
-      ++last;
+  // Runs of consecutive days sharing a span, listed by first day.
+  auto key = [](const v1::WorkingHours* h) {
+    return std::make_tuple(Minutes(h->start()), Minutes(h->end()), h->day());
+  };
+  std::vector<const v1::WorkingHours*> by_span;
+  for (const v1::WorkingHours& h : hours) by_span.push_back(&h);
+  std::sort(by_span.begin(), by_span.end(),
+            [&](auto* a, auto* b) { return key(a) < key(b); });
+  struct Run {
+    const v1::WorkingHours* first;
+    const v1::WorkingHours* last;
+  };
+  std::vector<Run> runs;
+  for (const v1::WorkingHours* h : by_span) {
+    if (!runs.empty() && runs.back().last->day() + 1 == h->day() &&
+        SameSpan(*runs.back().last, *h)) {
+      runs.back().last = h;
+    } else {
+      runs.push_back({h, h});
     }
-    std::string days = DayName(sorted[i]->day());
-    if (last > i) absl::StrAppend(&days, "-", DayName(sorted[last]->day()));
-    parts.push_back(absl::StrCat(days, " ", FormatClock(sorted[i]->start()),
-                                 "-", FormatClock(sorted[i]->end())));
-    i = last + 1;
+  }
+  std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) {
+    return std::make_pair(a.first->day(), Minutes(a.first->start())) <
+           std::make_pair(b.first->day(), Minutes(b.first->start()));
+  });
+  std::vector<std::string> parts;
+  for (const Run& run : runs) {
+    std::string days = DayName(run.first->day());
+    if (run.last != run.first) {
+      absl::StrAppend(&days, "-", DayName(run.last->day()));
+    }
+    parts.push_back(absl::StrCat(days, " ", FormatClock(run.first->start()),
+                                 "-", FormatClock(run.first->end())));
   }
   return absl::StrJoin(parts, "; ");
 }

@@ -38,11 +38,11 @@ std::string ModalityFlagName(v1::Modality m);
 // Weekly hours: "mon-fri 09:00-17:00; sat 09:00-13:00". Each part is days
 // (a day, a range "mon-fri" or a list "mon,wed,fri"; 3-letter English names,
 // any case) and one span "HH:MM-HH:MM" with start < end, end at most 24:00.
-// A day named twice is an error.
+// A day may have several spans (a lunch break) that do not overlap.
 absl::StatusOr<std::vector<v1::WorkingHours>> ParseHours(
     absl::string_view text);
 // The inverse, consecutive days with equal spans grouped: "mon-fri
-// 09:00-17:00; sat 09:00-13:00". Empty hours give "".
+// 09:00-12:00; mon-fri 13:00-17:00; sat 09:00-13:00". Empty hours give "".
 std::string FormatHours(const google::protobuf::RepeatedPtrField<
                         v1::WorkingHours>& hours);
 

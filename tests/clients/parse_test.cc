@@ -214,9 +214,10 @@ TEST(ParseHoursTest, Errors) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "\"monday\" is not a day: use mon, tue, wed, thu, fri, "
                        "sat or sun"));
-  EXPECT_THAT(error("mon-wed 09:00-10:00; TUE 11:00-12:00"),
+  EXPECT_THAT(error("mon-wed 09:00-12:00; TUE 11:00-17:00"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "tue is named twice: give each day one span"));
+                       "tue has overlapping spans: give a day separate "
+                       "spans, like \"mon 09:00-12:00; mon 13:00-17:00\""));
   EXPECT_THAT(error("fri-mon 09:00-10:00"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "\"fri-mon\" is not a day range: name the earlier day "
@@ -251,7 +252,8 @@ TEST(FormatHoursTest, GroupsConsecutiveDaysWithEqualSpans) {
 TEST(FormatHoursTest, RoundTripsItsOwnOutput) {
   for (const char* text :
        {"mon-fri 09:00-17:00; sat 09:00-13:00", "sat-sun 08:15-12:45",
-        "mon 00:00-24:00; tue 06:00-07:00; wed-sun 06:00-07:30"}) {
+        "mon 00:00-24:00; tue 06:00-07:00; wed-sun 06:00-07:30",
+        "mon-sat 09:00-12:00; mon-fri 13:00-17:00"}) {
     EXPECT_EQ(Reformat(text), text);
   }
 }
