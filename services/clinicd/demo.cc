@@ -26,13 +26,24 @@ core::Therapist DemoTherapist(std::string name, std::vector<Modality> offers,
   return t;
 }
 
+// The command line that reaches clinicd at `address` from the repository.
+std::string Clinicctl(const std::string& address) {
+  return address == "127.0.0.1:50051"
+             ? "build/bin/clinicctl"
+             : absl::StrCat("build/bin/clinicctl --server ", address);
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> SeedDemo(Clinic& clinic,
                                      const std::string& address) {
   CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> existing,
                           clinic.ListTherapists(std::nullopt, {1, 0}));
-  if (!existing.empty()) return std::string();
+  if (!existing.empty()) {
+    return absl::StrCat("the store already has a clinic; try '",
+                        Clinicctl(address), " therapist list' or '",
+                        Clinicctl(address), " help'.");
+  }
 
   CLINIC_ASSIGN_OR_RETURN(
       core::Therapist maya,
@@ -66,14 +77,6 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic,
   // What to try: the Friday before the race is too close for deep tissue.
   const absl::Time friday =
       absl::FromCivil(absl::CivilHour(day - 2) + 16, zone);
-  const std::string check = absl::StrCat(
-      "'{\"session\": {\"athlete_id\": \"",
-      core::FormatId(core::IdKind::kAthlete, jordan.id),
-      "\", \"therapist_id\": \"",
-      core::FormatId(core::IdKind::kTherapist, maya.id),
-      "\", \"modality\": \"DEEP_TISSUE\", \"start_time\": \"",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", friday, absl::UTCTimeZone()),
-      "\"}}'");
   return absl::StrCat(
       "demo clinic: therapists ",
       core::FormatId(core::IdKind::kTherapist, maya.id), " (", maya.name,
@@ -81,12 +84,14 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic,
       sam.name, "); athlete ",
       core::FormatId(core::IdKind::kAthlete, jordan.id), " (", jordan.name,
       ") races \"", race.name, "\" ", core::FormatInstant(race.start, zone),
-      ".\n",
-      "try (server reflection is on), e.g. with grpcurl: a deep tissue "
-      "massage ",
-      core::FormatInstant(friday, zone),
-      " is too close to the race:\n  grpcurl -plaintext -d ", check, " ",
-      address, " clinic.v1.BookingService/CheckBooking");
+      ".\ntry, in another terminal: a deep tissue massage two days before the "
+      "race is rejected, naming the race and suggesting slots:\n  ",
+      Clinicctl(address), " check --athlete ",
+      core::FormatId(core::IdKind::kAthlete, jordan.id), " --therapist ",
+      core::FormatId(core::IdKind::kTherapist, maya.id),
+      " --modality deep_tissue --at \"",
+      absl::FormatTime("%Y-%m-%d %H:%M", friday, zone), "\"\nthen '",
+      Clinicctl(address), " help' for everything else.");
 }
 
 }  // namespace clinic

@@ -10,9 +10,9 @@ namespace clinic {
 
 // Seeds a demo clinic when the store has no therapist: two therapists, an
 // athlete with an injury and a race on the first Sunday at least five days
-// ahead. Returns a few lines telling what was seeded and what to try against
-// the server at `address`, or an empty string when the store already had
-// data.
+// ahead, unless the store already has a therapist. Returns a few lines
+// telling what was seeded and which clinicctl command to try against the
+// server at `address`.
 absl::StatusOr<std::string> SeedDemo(Clinic& clinic,
                                      const std::string& address);
 
