@@ -14,6 +14,11 @@
 namespace clinic::cli {
 namespace {
 
+// "Deep tissue massage": the core's noun (its enum mirrors clinic.v1's).
+std::string SessionNoun(v1::Modality m) {
+  return core::SessionNoun(static_cast<core::Modality>(m));
+}
+
 std::string Quote(const std::string& s) { return absl::StrCat("\"", s, "\""); }
 
 // The command line that books `slot` for `athlete`.
@@ -88,7 +93,7 @@ int Book(Session& s, const Args& args) {
   const v1::Booking& b = response.booking();
   return PrintCreated(
       s, response,
-      absl::StrCat("Booked ", ModalityFlagName(b.modality()), " ",
+      absl::StrCat("Booked: ", SessionNoun(b.modality()), " ",
                    s.FormatSpan(b.start_time(), b.end_time()), " for ",
                    s.AthleteName(b.athlete_id()), " with ",
                    s.TherapistName(b.therapist_id()), "."),
@@ -232,7 +237,7 @@ int ExportIcs(Session& s, const Args& args) {
     e.uid = absl::StrCat(b.id(), "@clinic");
     e.start = FromProto(b.start_time());
     e.end = FromProto(b.end_time());
-    e.summary = absl::StrCat(ModalityFlagName(b.modality()), ": ",
+    e.summary = absl::StrCat(SessionNoun(b.modality()), ": ",
                              s.AthleteName(b.athlete_id()), " with ",
                              s.TherapistName(b.therapist_id()));
     e.description = absl::StrCat("Booking ", b.id(), " (", b.athlete_id(), ", ",

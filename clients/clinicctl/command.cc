@@ -62,6 +62,28 @@ const FlagSpec* FindFlag(const std::vector<FlagSpec>& flags,
   return nullptr;
 }
 
+// The flag whose name is at most two edits from `name`, or "".
+std::string ClosestFlag(absl::string_view name,
+                        const std::vector<FlagSpec>& flags) {
+  for (const FlagSpec& f : flags) {
+    // Levenshtein distance, one row at a time.
+    std::vector<size_t> row(f.name.size() + 1);
+    for (size_t j = 0; j < row.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= name.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j < row.size(); ++j) {
+        const size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                           diagonal + (name[i - 1] != f.name[j - 1])});
+        diagonal = up;
+      }
+    }
+    if (row.back() <= 2) return f.name;
+  }
+  return "";
+}
+
 // A switch's value: absent, "true" or "false".
 bool SwitchValue(absl::string_view value, bool* out) {
   if (value.empty() || value == "true") return *out = true, true;
@@ -113,15 +135,16 @@ Invocation CommandLine::Parse(
   if (inv.options.server.empty())
     inv.options.server = std::string(kDefaultServer);
   inv.options.token = env("CLINIC_TOKEN");
-  auto fail = [&inv](std::string error) {
+  const CommandSpec* command = nullptr;
+  auto fail = [&inv, &command](std::string error) {
     inv.kind = Invocation::kUsageError;
+    inv.command = command;
     inv.error = std::move(error);
     return inv;
   };
 
   bool help = false;
   std::vector<std::string> words;  // the command's words, then positionals
-  const CommandSpec* command = nullptr;
   size_t i = 0;
   bool only_positional = false;
   while (i < argv.size()) {
@@ -159,7 +182,13 @@ Invocation CommandLine::Parse(
     const bool global = spec != nullptr;
     if (!global && command != nullptr) spec = FindFlag(command->flags, name);
     if (spec == nullptr) {
-      return fail(absl::StrCat("unknown flag --", name));
+      std::string hint = ClosestFlag(name, GlobalFlags());
+      if (command != nullptr && hint.empty()) {
+        hint = ClosestFlag(name, command->flags);
+      }
+      return fail(absl::StrCat("unknown flag --", name,
+                               hint.empty() ? "" : "; did you mean --", hint,
+                               hint.empty() ? "" : "?"));
     }
     if (!spec->value.empty() && !inline_value) {
       if (i == argv.size()) {
@@ -263,7 +292,10 @@ std::string CommandLine::Usage(const CommandSpec& command) {
 std::string CommandLine::CommandsUnder(absl::string_view prefix) const {
   std::vector<std::pair<std::string, std::string>> rows;
   for (const CommandSpec& c : commands_) {
-    if (absl::StartsWith(c.path, prefix)) rows.emplace_back(c.path, c.summary);
+    if (!absl::StartsWith(c.path, prefix)) continue;
+    std::string left = c.path;
+    for (const std::string& p : c.positional) absl::StrAppend(&left, " ", p);
+    rows.emplace_back(left, c.summary);
   }
   return TwoColumns(rows);
 }

@@ -13,7 +13,8 @@ struct IcsEvent {
   std::string uid;  // globally unique, e.g. "bk_7@clinic.example"
   absl::Time start;
   absl::Time end;
-  std::string summary;      // e.g. "Deep tissue massage: Jordan Rivera with Maya Okafor"
+  std::string
+      summary;  // e.g. "Deep tissue massage: Jordan Rivera with Maya Okafor"
   std::string description;  // may be empty
   bool cancelled = false;   // STATUS:CANCELLED instead of CONFIRMED
 };

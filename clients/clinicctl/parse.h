@@ -43,8 +43,8 @@ absl::StatusOr<std::vector<v1::WorkingHours>> ParseHours(
     absl::string_view text);
 // The inverse, consecutive days with equal spans grouped: "mon-fri
 // 09:00-12:00; mon-fri 13:00-17:00; sat 09:00-13:00". Empty hours give "".
-std::string FormatHours(const google::protobuf::RepeatedPtrField<
-                        v1::WorkingHours>& hours);
+std::string FormatHours(
+    const google::protobuf::RepeatedPtrField<v1::WorkingHours>& hours);
 
 // Prices in cents: "deep_tissue=9000,sports=7000". No modality twice, each
 // price in [0, 10^9].
@@ -55,8 +55,8 @@ std::string FormatCents(int64_t cents);
 
 // A whole number of minutes in [min, max]; `flag` names it in the error
 // ("--duration: ...").
-absl::StatusOr<int> ParseMinutes(absl::string_view text,
-                                 absl::string_view flag, int min, int max);
+absl::StatusOr<int> ParseMinutes(absl::string_view text, absl::string_view flag,
+                                 int min, int max);
 
 }  // namespace clinic::cli
 

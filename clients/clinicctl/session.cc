@@ -264,7 +264,7 @@ int Session::PrintJson(const google::protobuf::Message& message) {
     err_ << "clinicctl: cannot print the response as JSON\n";
     return kExitFailure;
   }
-  out_ << text;
+  out_ << text << "\n";
   return kExitOk;
 }
 

@@ -40,17 +40,21 @@ std::string FormatId(IdKind kind, Id id) {
 absl::StatusOr<Id> ParseId(IdKind kind, absl::string_view text,
                            absl::string_view field) {
   const KindInfo info = Info(kind);
+  const absl::string_view article =
+      absl::string_view("aeiou").find(info.noun[0]) == absl::string_view::npos
+          ? "a "
+          : "an ";
   if (text.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": a ", info.noun, " id is required"));
+        absl::StrCat(field, ": ", article, info.noun, " id is required"));
   }
   Id id = 0;
   absl::string_view digits = text;
   if (!absl::ConsumePrefix(&digits, info.prefix) ||
       !absl::SimpleAtoi(digits, &id) || id <= 0 || FormatId(kind, id) != text) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": \"", absl::CHexEscape(text.substr(0, 40)), "\" is not a ",
-        info.noun, " id (expected ", info.prefix, "<number>)"));
+        field, ": \"", absl::CHexEscape(text.substr(0, 40)), "\" is not ",
+        article, info.noun, " id (expected ", info.prefix, "<number>)"));
   }
   return id;
 }
