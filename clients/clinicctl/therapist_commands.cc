@@ -115,7 +115,9 @@ int Add(Session& s, const Args& args) {
     return *rc;
   }
   if (!args.Has("hours")) {
-    for (const v1::WorkingHours& h : *ParseHours(kDefaultHours)) {
+    const std::vector<v1::WorkingHours> hours =
+        ParseHours(kDefaultHours).value();
+    for (const v1::WorkingHours& h : hours) {
       *request.mutable_therapist()->add_working_hours() = h;
     }
   }
