@@ -155,6 +155,10 @@ std::optional<int> ReadBookingsQuery(Session& s, const Args& args,
   if (args.Has("to")) {
     absl::Time to;
     if (auto rc = s.ReadDate(args, "to", true, &to)) return *rc;
+    if (to <= from) {
+      return s.UsageError(absl::InvalidArgumentError(
+          "--to: must not be before --from (today when not given)"));
+    }
     *request->mutable_end_time() = ToProto(to);
   }
   return std::nullopt;

@@ -157,18 +157,18 @@ Invocation CommandLine::Parse(
       only_positional = true;
       continue;
     }
+    // The command is fixed by the words before its first flag.
+    if (command == nullptr) {
+      size_t used;
+      command = Find(words, &used);
+      if (command != nullptr) words.erase(words.begin(), words.begin() + used);
+    }
     if (token == "-h") {
       help = true;
       continue;
     }
     if (!absl::StartsWith(token, "--")) {
       return fail(absl::StrCat("unknown flag ", token));
-    }
-    // The command is fixed by the words before its first flag.
-    if (command == nullptr) {
-      size_t used;
-      command = Find(words, &used);
-      if (command != nullptr) words.erase(words.begin(), words.begin() + used);
     }
     std::string name = token.substr(2);
     std::string value;
@@ -234,6 +234,9 @@ Invocation CommandLine::Parse(
     help = true;
     size_t used;
     command = Find(words, &used);
+    if (command == nullptr && !words.empty() && !IsGroup(words[0])) {
+      return fail(absl::StrCat("unknown command \"", words[0], "\""));
+    }
   }
   inv.command = command;
   if (command == nullptr) {

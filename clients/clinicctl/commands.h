@@ -14,6 +14,7 @@ namespace clinic::cli {
 std::vector<CommandSpec> TherapistCommands();
 std::vector<CommandSpec> AthleteCommands();
 std::vector<CommandSpec> BookingCommands();
+std::vector<CommandSpec> UserCommands();
 
 // Calls `fetch` for successive pages (starting with an empty token) and
 // appends every page's items to *all; the first failure is returned.

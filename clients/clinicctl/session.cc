@@ -6,6 +6,7 @@
 #include "clients/clinicctl/parse.h"
 #include "clients/clinicctl/table.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "services/core/time_format.h"
 
@@ -171,7 +172,7 @@ int Session::Fail(const grpc::Status& status, const BookHint& book) {
   v1::BookingRejection rejection;
   if (RejectionOf(status, &details, &rejection)) {
     if (json()) {
-      PrintJson(details);
+      if (PrintJson(details) != kExitOk) return kExitFailure;
       err_ << "clinicctl: rejected: " << status.error_message() << "\n";
     } else {
       PrintRejection(err_, status.error_message(), rejection, book);
@@ -190,6 +191,12 @@ int Session::Fail(const grpc::Status& status, const BookHint& book) {
       err_ << "clinicctl: clinicd at " << options_.server
            << " did not answer within " << options_.timeout_seconds << " s ("
            << code << "); raise --timeout or check the address.\n";
+      break;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      err_ << "clinicctl: " << code << ": " << status.error_message()
+           << (options_.token.empty()
+                   ? "; pass --token TOKEN or set CLINIC_TOKEN\n"
+                   : "\n");
       break;
     default:
       err_ << "clinicctl: " << code << ": " << status.error_message() << "\n";
@@ -256,6 +263,10 @@ void Session::PrintWarnings(
 }
 
 int Session::PrintJson(const google::protobuf::Message& message) {
+  // The printer resolves the types inside google.protobuf.Any through the
+  // generated pool; naming the detail types links them in.
+  google::rpc::ErrorInfo::descriptor();
+  google::rpc::BadRequest::descriptor();
   std::string text;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
@@ -264,7 +275,7 @@ int Session::PrintJson(const google::protobuf::Message& message) {
     err_ << "clinicctl: cannot print the response as JSON\n";
     return kExitFailure;
   }
-  out_ << text << "\n";
+  out_ << text;
   return kExitOk;
 }
 

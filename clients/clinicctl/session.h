@@ -37,6 +37,7 @@ class Session {
   v1::TherapistService::Stub& therapists() { return *therapists_; }
   v1::AthleteService::Stub& athletes() { return *athletes_; }
   v1::BookingService::Stub& bookings() { return *bookings_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
   // The clinic's time zone, asked of the server once.
   grpc::Status Zone(absl::TimeZone* zone);

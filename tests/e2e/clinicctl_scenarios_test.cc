@@ -43,36 +43,101 @@ v1::Modality ModalityOf(const std::string& flag) {
   return v1::MODALITY_UNSPECIFIED;
 }
 
+// How sentences name a session of a --modality value.
+std::string SessionNoun(const std::string& flag) {
+  switch (ModalityOf(flag)) {
+    case v1::DEEP_TISSUE:
+      return "Deep tissue massage";
+    case v1::ACTIVE_RELEASE:
+      return "ART session";
+    case v1::SPORTS:
+      return "Sports massage";
+    default:
+      return "?";
+  }
+}
+
 void PrintTo(const Scenario& s, std::ostream* os) { *os << s.name; }
 
 const std::vector<Scenario>& Scenarios() {
   static const auto* scenarios = new std::vector<Scenario>{
-      {"DeepTissueFriday", "deep_tissue", -2, 16, false, kRejected,
-       {"GAP_BEFORE_EVENT"}, {},
-       "ends 38 h before race \"Broad Street Run\"", true},
-      {"DeepTissueThursday", "deep_tissue", -3, 9, false, kOk, {},
-       {"GAP_BEFORE_EVENT"}, "ends 69 h before race \"Broad Street Run\"",
+      {"DeepTissueFriday",
+       "deep_tissue",
+       -2,
+       16,
+       false,
+       kRejected,
+       {"GAP_BEFORE_EVENT"},
+       {},
+       "ends 38 h before race \"Broad Street Run\"",
+       true},
+      {"DeepTissueThursday",
+       "deep_tissue",
+       -3,
+       9,
+       false,
+       kOk,
+       {},
+       {"GAP_BEFORE_EVENT"},
+       "ends 69 h before race \"Broad Street Run\"",
        false},
-      {"DeepTissueWednesday", "deep_tissue", -4, 10, false, kOk, {}, {}, "",
+      {"DeepTissueWednesday",
+       "deep_tissue",
+       -4,
+       10,
+       false,
+       kOk,
+       {},
+       {},
+       "",
        false},
-      {"SportsFriday", "sports", -2, 16, false, kOk, {}, {"GAP_BEFORE_EVENT"},
-       "ends 38 h before race \"Broad Street Run\"", false},
-      {"DeepTissueRaceAfternoon", "deep_tissue", 0, 15, false, kRejected,
-       {"GAP_AFTER_EVENT", "OUTSIDE_WORKING_HOURS"}, {},
-       "starts 5 h after race \"Broad Street Run\" ends", true},
-      {"DeepTissueMonday", "deep_tissue", 1, 11, false, kOk, {},
-       {"GAP_AFTER_EVENT"}, "starts 25 h after race \"Broad Street Run\" ends",
+      {"SportsFriday",
+       "sports",
+       -2,
+       16,
+       false,
+       kOk,
+       {},
+       {"GAP_BEFORE_EVENT"},
+       "ends 38 h before race \"Broad Street Run\"",
        false},
-      {"ArtWithoutInjury", "art", -4, 10, false, kRejected,
-       {"NO_ACTIVE_INJURY"}, {}, "needs an active injury on file", false},
-      {"ArtWithInjury", "active_release", -4, 10, true, kOk, {}, {}, "",
+      {"DeepTissueRaceAfternoon",
+       "deep_tissue",
+       0,
+       15,
+       false,
+       kRejected,
+       {"GAP_AFTER_EVENT", "OUTSIDE_WORKING_HOURS"},
+       {},
+       "starts 5 h after race \"Broad Street Run\" ends",
+       true},
+      {"DeepTissueMonday",
+       "deep_tissue",
+       1,
+       11,
+       false,
+       kOk,
+       {},
+       {"GAP_AFTER_EVENT"},
+       "starts 25 h after race \"Broad Street Run\" ends",
        false},
+      {"ArtWithoutInjury",
+       "art",
+       -4,
+       10,
+       false,
+       kRejected,
+       {"NO_ACTIVE_INJURY"},
+       {},
+       "needs an active injury on file",
+       false},
+      {"ArtWithInjury", "active_release", -4, 10, true, kOk, {}, {}, "", false},
   };
   return *scenarios;
 }
 
-class ScenarioTest : public ClinicctlTest,
-                     public ::testing::WithParamInterface<Scenario> {
+class CliScenarioTest : public ClinicctlTest,
+                        public ::testing::WithParamInterface<Scenario> {
  protected:
   void SetUp() override {
     ClinicctlTest::SetUp();
@@ -122,13 +187,13 @@ class ScenarioTest : public ClinicctlTest,
   absl::Time start_;
 };
 
-TEST_P(ScenarioTest, CheckPrintsTheVerdictOnStdout) {
+TEST_P(CliScenarioTest, CheckPrintsTheVerdictOnStdout) {
   const Scenario& sc = GetParam();
   const CliResult r = Run(Args("check"));
   ASSERT_EQ(r.exit_code, sc.exit_code) << r;
   if (sc.exit_code == kOk) {
-    EXPECT_EQ(r.out, sc.warnings.empty() ? "Allowed.\n"
-                                         : "Allowed, with warnings.\n");
+    EXPECT_EQ(r.out,
+              sc.warnings.empty() ? "Allowed.\n" : "Allowed, with warnings.\n");
     ExpectWarnings(r.err);
   } else {
     ExpectRejectionText(r.out);
@@ -137,7 +202,7 @@ TEST_P(ScenarioTest, CheckPrintsTheVerdictOnStdout) {
   EXPECT_THAT(AllBookings().bookings(), IsEmpty());
 }
 
-TEST_P(ScenarioTest, CheckJsonCarriesTheRuleIds) {
+TEST_P(CliScenarioTest, CheckJsonCarriesTheRuleIds) {
   const Scenario& sc = GetParam();
   std::vector<std::string> args = Args("check");
   args.push_back("--json");
@@ -151,7 +216,7 @@ TEST_P(ScenarioTest, CheckJsonCarriesTheRuleIds) {
   EXPECT_EQ(r.err, "");
 }
 
-TEST_P(ScenarioTest, BookBooksOrExplainsTheRejectionOnStderr) {
+TEST_P(CliScenarioTest, BookBooksOrExplainsTheRejectionOnStderr) {
   const Scenario& sc = GetParam();
   const CliResult r = Run(Args("book"));
   ASSERT_EQ(r.exit_code, sc.exit_code) << r;
@@ -171,13 +236,12 @@ TEST_P(ScenarioTest, BookBooksOrExplainsTheRejectionOnStderr) {
   EXPECT_EQ(FromTs(booked.start_time()), start_);
   // Times show in the clinic's zone, not the client's TZ=Asia/Tokyo.
   EXPECT_EQ(Lines(r.out).front(),
-            absl::StrCat("Booked ", sc.modality == "art" ? "active_release"
-                                                         : sc.modality,
-                         " ", Shown(start_, FromTs(booked.end_time())),
+            absl::StrCat("Booked: ", SessionNoun(sc.modality), " ",
+                         Shown(start_, FromTs(booked.end_time())),
                          " for Jane Runner with Maya Okafor."));
 }
 
-INSTANTIATE_TEST_SUITE_P(RulesMd, ScenarioTest,
+INSTANTIATE_TEST_SUITE_P(RulesMd, CliScenarioTest,
                          ::testing::ValuesIn(Scenarios()),
                          [](const ::testing::TestParamInfo<Scenario>& info) {
                            return info.param.name;
@@ -188,19 +252,21 @@ TEST_F(ClinicctlTest, RejectionQuotesTheServersSentenceAsRulesMdShowsIt) {
   const std::string therapist = AddTherapist();
   const std::string athlete = AddAthlete();
   const std::string race = AddRace(athlete, sunday);
-  const CliResult r = Run(SessionArgs("book", athlete, therapist,
-                                      "deep_tissue", When(sunday - 2, 16)));
+  const CliResult r = Run(SessionArgs("book", athlete, therapist, "deep_tissue",
+                                      When(sunday - 2, 16)));
   ASSERT_EQ(r.exit_code, kRejected) << r;
   const absl::Time race_start = Local(sunday, 7);
   EXPECT_EQ(Lines(r.err).front(),
             absl::StrCat("Rejected: Deep tissue massage ",
                          Shown(Local(sunday - 2, 16), Local(sunday - 2, 17)),
                          " ends 38 h before race \"Broad Street Run\" (",
-                         Shown(race_start), "); deep tissue needs at least 48 h before a race."));
+                         Shown(race_start),
+                         "); deep tissue needs at least 48 h before a race."));
   // The violation row: rule, the race with its id, when, needed and found.
-  EXPECT_THAT(r.err, MatchesRegex(absl::StrCat(
-                         "(.|\n)*\nGAP_BEFORE_EVENT +race \"Broad Street Run\" \\(",
-                         race, "\\) +[^\n]*07:00 [A-Z]+ +48 h +38 h\n(.|\n)*")));
+  EXPECT_THAT(r.err,
+              MatchesRegex(absl::StrCat(
+                  "(.|\n)*\nGAP_BEFORE_EVENT +race \"Broad Street Run\" \\(",
+                  race, "\\) +[^\n]*07:00 [A-Z]+ +48 h +38 h\n(.|\n)*")));
   // The first suggestion as a command line to paste.
   EXPECT_THAT(r.err,
               HasSubstr(absl::StrCat("To book the first: clinicctl book "
@@ -251,8 +317,8 @@ TEST_F(ClinicctlTest, SecondDeepTissueWithinAMonthWarnsAboutCadence) {
   EXPECT_EQ(first.err, "");
   const std::string first_id = LastLine(first.out);
 
-  const CliResult check = Run(SessionArgs(
-      "check", athlete, therapist, "deep_tissue", When(sunday + 6, 10)));
+  const CliResult check = Run(SessionArgs("check", athlete, therapist,
+                                          "deep_tissue", When(sunday + 6, 10)));
   EXPECT_EQ(check.exit_code, kOk) << check;
   EXPECT_EQ(check.out, "Allowed, with warnings.\n");
   EXPECT_THAT(check.err, StartsWith("warning: "));
@@ -288,10 +354,11 @@ TEST_F(ClinicctlTest, WorkoutAddedLaterPutsBookedSessionAtRisk) {
   EXPECT_THAT(LastLine(workout.out), MatchesRegex("ev_[0-9]+"));
   // The workout is recorded; the booking it now endangers is named.
   ASSERT_THAT(Lines(workout.err), SizeIs(1)) << workout;
-  EXPECT_THAT(workout.err,
-              AllOf(StartsWith(absl::StrCat("warning: booking ", booking, " (")),
-                    HasSubstr("is now at risk"),
-                    HasSubstr("31 h before hard workout \"Tempo 10 km\"")));
+  EXPECT_THAT(
+      workout.err,
+      AllOf(StartsWith(absl::StrCat("warning: booking ", booking, " (")),
+            HasSubstr("is now at risk"),
+            HasSubstr("31 h before hard workout \"Tempo 10 km\"")));
 
   const CliResult listed = Run({"bookings", "--at-risk"});
   ASSERT_EQ(listed.exit_code, kOk) << listed;

@@ -55,8 +55,7 @@ template <typename M>
 class ClinicctlTest : public ClinicdTest {
  public:
   // Runs clinicctl with --server set to this test's clinicd.
-  CliResult Run(const std::vector<std::string>& args,
-                const EnvVars& env = {}) {
+  CliResult Run(const std::vector<std::string>& args, const EnvVars& env = {}) {
     std::vector<std::string> full = {"--server", server_.address()};
     full.insert(full.end(), args.begin(), args.end());
     return RunClinicctl(full, env);
@@ -98,9 +97,8 @@ class ClinicctlTest : public ClinicdTest {
                                               const std::string& therapist,
                                               const std::string& modality,
                                               const std::string& when) {
-    return {command,  "--athlete", athlete, "--therapist",
-            therapist, "--modality", modality, "--at",
-            when};
+    return {command,      "--athlete", athlete, "--therapist", therapist,
+            "--modality", modality,    "--at",  when};
   }
 
   // Clinic-local "YYYY-MM-DD HH:MM", what --at takes.
