@@ -1,8 +1,11 @@
 #ifndef CLINIC_SERVICES_API_UNARY_H_
 #define CLINIC_SERVICES_API_UNARY_H_
 
+#include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
+#include "services/api/authorize.h"
 #include "services/api/status.h"
+#include "services/core/status_macros.h"
 
 namespace clinic::api {
 
@@ -14,6 +17,19 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn&& fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   reactor->Finish(ToGrpcStatus(fn()));
   return reactor;
+}
+
+// Unary for a method only some may call: authorizes the caller of `method`
+// (see Authorize), then finishes with what fn(const auth::Caller&) returns.
+template <typename Fn>
+grpc::ServerUnaryReactor* Authorized(grpc::CallbackServerContext* ctx,
+                                     auth::Accounts& accounts,
+                                     absl::string_view method, Fn&& fn) {
+  return Unary(ctx, [&]() -> absl::Status {
+    CLINIC_ASSIGN_OR_RETURN(auth::Caller caller,
+                            Authorize(accounts, *ctx, method));
+    return fn(caller);
+  });
 }
 
 }  // namespace clinic::api

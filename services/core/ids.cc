@@ -27,6 +27,12 @@ KindInfo Info(IdKind kind) {
       return {"bk_", "booking"};
     case IdKind::kTimeOff:
       return {"off_", "time off"};
+    case IdKind::kUser:
+      return {"usr_", "user"};
+    case IdKind::kToken:
+      return {"tok_", "token"};
+    case IdKind::kAuditEvent:
+      return {"aud_", "audit event"};
   }
   return {"?_", "?"};
 }

@@ -12,7 +12,17 @@
 
 namespace clinic::core {
 
-enum class IdKind { kTherapist, kAthlete, kEvent, kInjury, kBooking, kTimeOff };
+enum class IdKind {
+  kTherapist,
+  kAthlete,
+  kEvent,
+  kInjury,
+  kBooking,
+  kTimeOff,
+  kUser,
+  kToken,
+  kAuditEvent,
+};
 
 // "th_7".
 std::string FormatId(IdKind kind, Id id);

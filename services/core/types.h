@@ -116,6 +116,52 @@ struct Booking {
   absl::Time update_time;
 };
 
+// --- Who may do what -------------------------------------------------------
+
+// What a user is. A SERVICE (another program's API key) acts with the roles
+// it is granted; every other user acts as its role.
+enum class Role { kAdmin = 1, kStaff = 2, kTherapist = 3, kAthlete = 4, kService = 5 };
+
+struct User {
+  Id id = 0;
+  std::string name;
+  Role role = Role::kStaff;
+  std::vector<Role> granted;  // SERVICE only: never kService, no repeats
+  Id therapist_id = 0;        // the linked record, 0 for none
+  Id athlete_id = 0;
+  bool disabled = false;
+  absl::Time create_time;
+};
+
+// A bearer token. Only its SHA-256 is kept; the text is shown once.
+struct Token {
+  Id id = 0;
+  Id user_id = 0;
+  std::string hash;  // 32 bytes, SHA-256 of the token's text
+  std::string label;
+  absl::Time create_time;
+  std::optional<absl::Time> revoke_time;
+};
+
+// Who makes a change: the user and the token of the call (0s for clinicd
+// itself, e.g. the demo seed).
+struct Actor {
+  Id user_id = 0;
+  Id token_id = 0;
+};
+
+// Who changed what, when, with which token. Written in the transaction of
+// the change it records.
+struct AuditEvent {
+  Id id = 0;
+  absl::Time time;
+  Id user_id = 0;
+  Id token_id = 0;
+  std::string action;  // e.g. "booking.create", "booking.cancel"
+  std::string target;  // public id of what changed, e.g. "bk_7"
+  std::string detail;  // a sentence for people
+};
+
 }  // namespace clinic::core
 
 #endif  // CLINIC_SERVICES_CORE_TYPES_H_

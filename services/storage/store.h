@@ -74,6 +74,22 @@ class Reader {
   // Ordered by (start, id), strictly after `after`, at most `limit`.
   virtual absl::StatusOr<std::vector<core::Booking>> ListBookings(
       const BookingFilter& filter, const BookingCursor& after, int limit) = 0;
+
+  virtual absl::StatusOr<core::User> GetUser(Id id) = 0;
+  // Ordered by id.
+  virtual absl::StatusOr<std::vector<core::User>> ListUsers(
+      const PageRequest& page) = 0;
+  virtual absl::StatusOr<core::Token> GetToken(Id id) = 0;
+  // The tokens (revoked ones too) whose hash begins with `hash_prefix` (at
+  // least 8 bytes): an indexed lookup, after which the caller compares the
+  // whole hash in constant time.
+  virtual absl::StatusOr<std::vector<core::Token>> FindTokens(
+      const std::string& hash_prefix) = 0;
+  // The user's tokens, revoked ones too, ordered by id.
+  virtual absl::StatusOr<std::vector<core::Token>> ListTokens(Id user_id) = 0;
+  // Ordered by id; `target` (e.g. "bk_7"), when not empty, filters.
+  virtual absl::StatusOr<std::vector<core::AuditEvent>> ListAuditEvents(
+      const std::string& target, const PageRequest& page) = 0;
 };
 
 // Read and write operations inside a write transaction. Inserts return the
@@ -104,6 +120,16 @@ class Transaction : public Reader {
   // Stores start, end, state, at_risk, at_risk_reason, cancel_reason and
   // update_time of the booking with b.id.
   virtual absl::Status UpdateBooking(const core::Booking& b) = 0;
+
+  // NOT_FOUND when a linked therapist or athlete is missing.
+  virtual absl::StatusOr<Id> InsertUser(const core::User& u) = 0;
+  virtual absl::Status SetUserDisabled(Id id, bool disabled) = 0;
+  // NOT_FOUND when the user is missing.
+  virtual absl::StatusOr<Id> InsertToken(const core::Token& t) = 0;
+  // Sets revoke_time unless the token is already revoked (then keeps the
+  // first time and returns OK).
+  virtual absl::Status RevokeToken(Id id, absl::Time when) = 0;
+  virtual absl::StatusOr<Id> InsertAuditEvent(const core::AuditEvent& e) = 0;
 };
 
 class Store {

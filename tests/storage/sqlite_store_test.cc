@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "services/core/types.h"
 #include "services/storage/store.h"
+#include "tests/storage/sqlite_store_fixture.h"
 
 namespace clinic::storage {
 namespace {
@@ -32,43 +33,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// --- Status matchers (Abseil 20220623 has none). ---
-
-const absl::Status& GetStatus(const absl::Status& s) { return s; }
-template <typename T>
-const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
-  return s.status();
-}
-
-MATCHER_P2(StatusIs, code, substring, "") {
-  const absl::Status& s = GetStatus(arg);
-  *result_listener << "status: " << s;
-  return s.code() == code && absl::StrContains(s.message(), substring);
-}
-MATCHER(IsOk, "") {
-  const absl::Status& s = GetStatus(arg);
-  *result_listener << "status: " << s;
-  return s.ok();
-}
-
 // --- Values. ---
 
-const absl::Time kT0 =
-    absl::FromCivil(absl::CivilMinute(2026, 3, 2, 9, 0), absl::UTCTimeZone());
 constexpr absl::Duration kMicro = absl::Microseconds(1);
-
-core::Athlete MakeAthlete(const std::string& name) {
-  return core::Athlete{0, name, name + "@example.com"};
-}
-
-core::Therapist MakeTherapist(const std::string& name,
-                              std::vector<core::Modality> modalities) {
-  core::Therapist t;
-  t.name = name;
-  t.modalities = std::move(modalities);
-  t.hours = {{absl::Weekday::monday, 8 * 60, 17 * 60}};
-  return t;
-}
 
 core::Booking MakeBooking(core::Id athlete, core::Id therapist,
                           absl::Time start, absl::Duration length) {
@@ -93,13 +60,6 @@ core::Event MakeEvent(core::Id athlete, absl::Time start, absl::Time end) {
   return e;
 }
 
-template <typename T>
-std::vector<core::Id> Ids(const std::vector<T>& rows) {
-  std::vector<core::Id> ids;
-  for (const T& r : rows) ids.push_back(r.id);
-  return ids;
-}
-
 void ExpectSameBooking(const core::Booking& got, const core::Booking& want) {
   EXPECT_EQ(got.id, want.id);
   EXPECT_EQ(got.athlete_id, want.athlete_id);
@@ -116,83 +76,6 @@ void ExpectSameBooking(const core::Booking& got, const core::Booking& want) {
   EXPECT_EQ(got.create_time, want.create_time);
   EXPECT_EQ(got.update_time, want.update_time);
 }
-
-// Every test gets a fresh directory with a fresh database file.
-class SqliteStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/sqlite_store_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/clinic.db";
-    store_ = OpenStore();
-    ASSERT_NE(store_, nullptr);
-  }
-
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::unique_ptr<SqliteStore> OpenStore() {
-    absl::StatusOr<std::unique_ptr<SqliteStore>> store =
-        SqliteStore::Open(path_);
-    EXPECT_THAT(store, IsOk());
-    return store.ok() ? std::move(*store) : nullptr;
-  }
-
-  // Inserts in its own committed write; returns 0 (and fails) on error.
-  core::Id Insert(const core::Athlete& a) {
-    return InsertWith([&](Transaction& tx) { return tx.InsertAthlete(a); });
-  }
-  core::Id Insert(const core::Therapist& t) {
-    return InsertWith([&](Transaction& tx) { return tx.InsertTherapist(t); });
-  }
-  core::Id Insert(const core::Event& e) {
-    return InsertWith([&](Transaction& tx) { return tx.InsertEvent(e); });
-  }
-  core::Id Insert(const core::Injury& i) {
-    return InsertWith([&](Transaction& tx) { return tx.InsertInjury(i); });
-  }
-  core::Id Insert(const core::Booking& b) {
-    return InsertWith([&](Transaction& tx) { return tx.InsertBooking(b); });
-  }
-
-  template <typename F>
-  core::Id InsertWith(F insert) {
-    absl::StatusOr<core::Id> id = absl::UnknownError("not run");
-    EXPECT_THAT(store_->Write([&](Transaction& tx) {
-      id = insert(tx);
-      return id.status();
-    }),
-                IsOk());
-    return id.ok() ? *id : 0;
-  }
-
-  // Runs `read` on a reader connection and returns its result.
-  template <typename T>
-  absl::StatusOr<T> ReadValue(
-      const std::function<absl::StatusOr<T>(Reader&)>& read) {
-    absl::StatusOr<T> result = absl::UnknownError("not run");
-    absl::Status status = store_->Read([&](Reader& r) {
-      result = read(r);
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    return result;
-  }
-
-  absl::StatusOr<std::vector<core::Booking>> ListBookings(
-      const BookingFilter& filter, const BookingCursor& after = {},
-      int limit = 100) {
-    return ReadValue<std::vector<core::Booking>>(
-        [&](Reader& r) { return r.ListBookings(filter, after, limit); });
-  }
-
-  std::string dir_;
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
-};
 
 // --- Open. ---
 

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
@@ -107,6 +108,45 @@ CREATE INDEX bookings_by_start ON bookings (start_us);
     R"sql(
 ALTER TABLE therapists ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // Users, their bearer tokens and the audit trail of changes.
+    R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  role INTEGER NOT NULL,
+  therapist_id INTEGER REFERENCES therapists (id),  -- NULL: none linked
+  athlete_id INTEGER REFERENCES athletes (id),  -- NULL: none linked
+  disabled INTEGER NOT NULL,
+  create_us INTEGER NOT NULL
+);
+-- The roles granted to a SERVICE user.
+CREATE TABLE user_grants (
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role INTEGER NOT NULL,
+  PRIMARY KEY (user_id, role)
+) WITHOUT ROWID;
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  -- SHA-256 of the token's text. Its unique index serves prefix lookups as
+  -- a range scan of BLOBs.
+  hash BLOB NOT NULL UNIQUE,
+  label TEXT NOT NULL,
+  create_us INTEGER NOT NULL,
+  revoke_us INTEGER  -- NULL while valid
+);
+CREATE INDEX tokens_by_user ON tokens (user_id);
+CREATE TABLE audit_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_us INTEGER NOT NULL,
+  user_id INTEGER REFERENCES users (id),  -- NULL: no user
+  token_id INTEGER REFERENCES tokens (id),  -- NULL: no token
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX audit_events_by_target ON audit_events (target, id);
+)sql",
 };
 constexpr int kSchemaVersion =
     static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -118,6 +158,17 @@ constexpr char kBookingColumns[] =
     "id, athlete_id, therapist_id, modality, start_us, end_us, state, "
     "request_id, request_hash, at_risk, at_risk_reason, cancel_reason, "
     "create_us, update_us";
+constexpr char kUserColumns[] =
+    "id, name, role, therapist_id, athlete_id, disabled, create_us";
+constexpr char kTokenColumns[] =
+    "id, user_id, hash, label, create_us, revoke_us";
+constexpr char kAuditEventColumns[] =
+    "id, time_us, user_id, token_id, action, target, detail";
+
+// Token hashes are SHA-256 digests; FindTokens takes prefixes of at least
+// kMinTokenPrefix bytes.
+constexpr size_t kTokenHashSize = 32;
+constexpr size_t kMinTokenPrefix = 8;
 
 // BUSY/LOCKED (another connection holds the lock) is worth retrying.
 absl::Status SqliteError(int rc, absl::string_view message,
@@ -153,6 +204,29 @@ absl::Status CheckSpan(absl::string_view what, absl::Time start, absl::Time end,
                      absl::FormatDuration(max)));
   }
   return absl::OkStatus();
+}
+
+// Optional links are stored as NULL rather than 0 (which reads back as 0).
+std::optional<core::Id> NullIfZero(core::Id id) {
+  if (id == 0) return std::nullopt;
+  return id;
+}
+
+// Bytes bound as a BLOB, which compares bytewise (TEXT never equals a BLOB).
+struct Blob {
+  absl::string_view bytes;
+};
+
+// The smallest byte string greater than every string that begins with
+// `prefix`, or nullopt when there is none (`prefix` is all 0xFF).
+std::optional<std::string> PrefixSuccessor(absl::string_view prefix) {
+  std::string next(prefix);
+  while (!next.empty() && static_cast<unsigned char>(next.back()) == 0xFF) {
+    next.pop_back();
+  }
+  if (next.empty()) return std::nullopt;
+  next.back() = static_cast<char>(static_cast<unsigned char>(next.back()) + 1);
+  return next;
 }
 
 // A cached prepared statement borrowed for one execution: Bind() the
@@ -216,8 +290,18 @@ class Stmt {
     return std::string(reinterpret_cast<const char*>(p),
                        sqlite3_column_bytes(stmt_, col));
   }
+  std::string GetBlob(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    if (p == nullptr) return "";
+    return std::string(static_cast<const char*>(p),
+                       sqlite3_column_bytes(stmt_, col));
+  }
   absl::Time GetTime(int col) const {
     return absl::FromUnixMicros(GetInt(col));
+  }
+  std::optional<absl::Time> GetOptionalTime(int col) const {
+    if (IsNull(col)) return std::nullopt;
+    return GetTime(col);
   }
   absl::Duration GetDuration(int col) const {
     return absl::Microseconds(GetInt(col));
@@ -234,6 +318,12 @@ class Stmt {
   // correctly.
   void BindOne(absl::Time t) { BindOne(absl::ToUnixMicros(t)); }
   void BindOne(absl::Duration d) { BindOne(absl::ToInt64Microseconds(d)); }
+  void BindOne(Blob v) {
+    // As for text: a null data pointer would bind SQL NULL.
+    Check(sqlite3_bind_blob(
+        stmt_, ++index_, v.bytes.empty() ? "" : v.bytes.data(),
+        static_cast<int>(v.bytes.size()), SQLITE_TRANSIENT));
+  }
   void BindOne(std::nullptr_t) { Check(sqlite3_bind_null(stmt_, ++index_)); }
   template <typename E, std::enable_if_t<std::is_enum_v<E>, int> = 0>
   void BindOne(E e) {
@@ -400,6 +490,41 @@ core::Therapist TherapistFromRow(const Stmt& s) {
   return t;
 }
 
+// User row only; grants are loaded separately. NULL links read as 0.
+core::User UserFromRow(const Stmt& s) {
+  return core::User{
+      s.GetInt(0),      s.GetText(1), static_cast<core::Role>(s.GetInt(2)),
+      /*granted=*/{},   s.GetInt(3),  s.GetInt(4),
+      s.GetInt(5) != 0, s.GetTime(6)};
+}
+
+core::Token TokenFromRow(const Stmt& s) {
+  return core::Token{s.GetInt(0),  s.GetInt(1),  s.GetBlob(2),
+                     s.GetText(3), s.GetTime(4), s.GetOptionalTime(5)};
+}
+
+// NULL user and token read as 0.
+core::AuditEvent AuditEventFromRow(const Stmt& s) {
+  return core::AuditEvent{s.GetInt(0),  s.GetTime(1), s.GetInt(2), s.GetInt(3),
+                          s.GetText(4), s.GetText(5), s.GetText(6)};
+}
+
+// User::granted: only a SERVICE user has grants, never kService, no repeats.
+absl::Status CheckGrants(const core::User& u) {
+  if (u.granted.empty()) return absl::OkStatus();
+  std::vector<core::Role> roles = u.granted;
+  std::sort(roles.begin(), roles.end());
+  if (u.role != core::Role::kService ||
+      std::find(roles.begin(), roles.end(), core::Role::kService) !=
+          roles.end() ||
+      std::adjacent_find(roles.begin(), roles.end()) != roles.end()) {
+    return absl::InvalidArgumentError(
+        "only a SERVICE user is granted roles: each at most once, never "
+        "SERVICE");
+  }
+  return absl::OkStatus();
+}
+
 template <typename T>
 absl::StatusOr<std::vector<T>> Collect(Stmt& st, T (*from_row)(const Stmt&)) {
   std::vector<T> out;
@@ -429,7 +554,6 @@ class SqliteTransaction final : public Transaction {
       std::optional<core::Modality> offering,
       const PageRequest& page) override {
     CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
-    absl::StatusOr<std::vector<core::Therapist>> list;
     if (offering.has_value()) {
       Stmt st = c_.Prepare(
           "SELECT id, name, turnover_buffer_us, generation FROM therapists t "
@@ -437,17 +561,15 @@ class SqliteTransaction final : public Transaction {
           "WHERE m.therapist_id = t.id AND m.modality = ? AND m.offered) "
           "ORDER BY id LIMIT ?");
       st.Bind(page.after_id, *offering, page.limit);
-      list = Collect(st, &TherapistFromRow);
-    } else {
-      Stmt st = c_.Prepare(
-          "SELECT id, name, turnover_buffer_us, generation FROM therapists "
-          "WHERE id > ? ORDER BY id LIMIT ?");
-      st.Bind(page.after_id, page.limit);
-      list = Collect(st, &TherapistFromRow);
+      return CollectAndLoad(st, &TherapistFromRow,
+                            &SqliteTransaction::LoadDetails);
     }
-    if (!list.ok()) return list;
-    for (core::Therapist& t : *list) CLINIC_RETURN_IF_ERROR(LoadDetails(t));
-    return list;
+    Stmt st = c_.Prepare(
+        "SELECT id, name, turnover_buffer_us, generation FROM therapists "
+        "WHERE id > ? ORDER BY id LIMIT ?");
+    st.Bind(page.after_id, page.limit);
+    return CollectAndLoad(st, &TherapistFromRow,
+                          &SqliteTransaction::LoadDetails);
   }
 
   absl::StatusOr<core::Athlete> GetAthlete(Id id) override {
@@ -559,6 +681,68 @@ class SqliteTransaction final : public Transaction {
     return Collect(st, &BookingFromRow);
   }
 
+  absl::StatusOr<core::User> GetUser(Id id) override {
+    absl::StatusOr<core::User> u = GetOne(
+        absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE id = ?"), id,
+        &UserFromRow, core::IdKind::kUser);
+    if (!u.ok()) return u;
+    CLINIC_RETURN_IF_ERROR(LoadGrants(*u));
+    return u;
+  }
+
+  absl::StatusOr<std::vector<core::User>> ListUsers(
+      const PageRequest& page) override {
+    CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
+    Stmt st = c_.Prepare(
+        absl::StrCat("SELECT ", kUserColumns,
+                     " FROM users WHERE id > ? ORDER BY id LIMIT ?"));
+    st.Bind(page.after_id, page.limit);
+    return CollectAndLoad(st, &UserFromRow, &SqliteTransaction::LoadGrants);
+  }
+
+  absl::StatusOr<core::Token> GetToken(Id id) override {
+    return GetOne(
+        absl::StrCat("SELECT ", kTokenColumns, " FROM tokens WHERE id = ?"), id,
+        &TokenFromRow, core::IdKind::kToken);
+  }
+
+  absl::StatusOr<std::vector<core::Token>> FindTokens(
+      const std::string& hash_prefix) override {
+    if (hash_prefix.size() < kMinTokenPrefix) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a token hash prefix must have at least ",
+                       kMinTokenPrefix, " bytes, got ", hash_prefix.size()));
+    }
+    // The hashes that begin with the prefix are exactly those in
+    // [prefix, successor): one range scan of the unique index on hash.
+    const std::optional<std::string> end = PrefixSuccessor(hash_prefix);
+    Stmt st = c_.Prepare(
+        absl::StrCat("SELECT ", kTokenColumns, " FROM tokens WHERE hash >= ?",
+                     end.has_value() ? " AND hash < ?" : "", " ORDER BY hash"));
+    st.Bind(Blob{hash_prefix});
+    if (end.has_value()) st.Bind(Blob{*end});
+    return Collect(st, &TokenFromRow);
+  }
+
+  absl::StatusOr<std::vector<core::Token>> ListTokens(Id user_id) override {
+    Stmt st = c_.Prepare(absl::StrCat("SELECT ", kTokenColumns,
+                                      " FROM tokens WHERE user_id = ? "
+                                      "ORDER BY id"));
+    st.Bind(user_id);
+    return Collect(st, &TokenFromRow);
+  }
+
+  absl::StatusOr<std::vector<core::AuditEvent>> ListAuditEvents(
+      const std::string& target, const PageRequest& page) override {
+    CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
+    Stmt st = c_.Prepare(absl::StrCat(
+        "SELECT ", kAuditEventColumns, " FROM audit_events WHERE ",
+        target.empty() ? "" : "target = ? AND ", "id > ? ORDER BY id LIMIT ?"));
+    if (!target.empty()) st.Bind(target);
+    st.Bind(page.after_id, page.limit);
+    return Collect(st, &AuditEventFromRow);
+  }
+
   absl::StatusOr<Id> InsertTherapist(const core::Therapist& t) override {
     Stmt st = c_.Prepare(
         "INSERT INTO therapists (name, turnover_buffer_us) VALUES (?, ?)");
@@ -625,10 +809,8 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::Status DeleteEvent(Id id) override {
-    CLINIC_RETURN_IF_ERROR(
-        c_.Prepare("DELETE FROM events WHERE id = ?").Bind(id).Run());
-    if (c_.changes() == 0) return core::NotFoundError(core::IdKind::kEvent, id);
-    return absl::OkStatus();
+    return ChangeOne(c_.Prepare("DELETE FROM events WHERE id = ?").Bind(id),
+                     core::IdKind::kEvent, id);
   }
 
   absl::StatusOr<Id> InsertInjury(const core::Injury& i) override {
@@ -641,13 +823,10 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::Status UpdateInjury(const core::Injury& i) override {
-    CLINIC_RETURN_IF_ERROR(
+    return ChangeOne(
         c_.Prepare("UPDATE injuries SET resolved_us = ? WHERE id = ?")
-            .Bind(i.resolved, i.id)
-            .Run());
-    if (c_.changes() == 0)
-      return core::NotFoundError(core::IdKind::kInjury, i.id);
-    return absl::OkStatus();
+            .Bind(i.resolved, i.id),
+        core::IdKind::kInjury, i.id);
   }
 
   absl::StatusOr<Id> InsertBooking(const core::Booking& b) override {
@@ -694,11 +873,77 @@ class SqliteTransaction final : public Transaction {
         .Run();
   }
 
+  absl::StatusOr<Id> InsertUser(const core::User& u) override {
+    CLINIC_RETURN_IF_ERROR(CheckGrants(u));
+    Stmt st = c_.Prepare(
+        "INSERT INTO users (name, role, therapist_id, athlete_id, disabled, "
+        "create_us) VALUES (?, ?, ?, ?, ?, ?)");
+    st.Bind(u.name, u.role, NullIfZero(u.therapist_id),
+            NullIfZero(u.athlete_id), u.disabled, u.create_time);
+    CLINIC_ASSIGN_OR_RETURN(
+        const Id id,
+        InsertResult(st, {{"therapists", core::IdKind::kTherapist,
+                           u.therapist_id, /*nullable=*/true},
+                          {"athletes", core::IdKind::kAthlete, u.athlete_id,
+                           /*nullable=*/true}}));
+    for (core::Role role : u.granted) {
+      CLINIC_RETURN_IF_ERROR(
+          c_.Prepare("INSERT INTO user_grants (user_id, role) VALUES (?, ?)")
+              .Bind(id, role)
+              .Run());
+    }
+    return id;
+  }
+
+  absl::Status SetUserDisabled(Id id, bool disabled) override {
+    return ChangeOne(c_.Prepare("UPDATE users SET disabled = ? WHERE id = ?")
+                         .Bind(disabled, id),
+                     core::IdKind::kUser, id);
+  }
+
+  absl::StatusOr<Id> InsertToken(const core::Token& t) override {
+    if (t.hash.size() != kTokenHashSize) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a token hash must have ", kTokenHashSize,
+                       " bytes, got ", t.hash.size()));
+    }
+    Stmt st = c_.Prepare(
+        "INSERT INTO tokens (user_id, hash, label, create_us, revoke_us) "
+        "VALUES (?, ?, ?, ?, ?)");
+    st.Bind(t.user_id, Blob{t.hash}, t.label, t.create_time, t.revoke_time);
+    absl::StatusOr<Id> id =
+        InsertResult(st, {{"users", core::IdKind::kUser, t.user_id}});
+    if (st.rc() == SQLITE_CONSTRAINT_UNIQUE) {
+      return absl::AlreadyExistsError("a token with this hash already exists");
+    }
+    return id;
+  }
+
+  absl::Status RevokeToken(Id id, absl::Time when) override {
+    return ChangeOne(
+        c_.Prepare("UPDATE tokens SET revoke_us = coalesce(revoke_us, ?) "
+                   "WHERE id = ?")
+            .Bind(when, id),
+        core::IdKind::kToken, id);
+  }
+
+  absl::StatusOr<Id> InsertAuditEvent(const core::AuditEvent& e) override {
+    Stmt st = c_.Prepare(
+        "INSERT INTO audit_events (time_us, user_id, token_id, action, target, "
+        "detail) VALUES (?, ?, ?, ?, ?, ?)");
+    st.Bind(e.time, NullIfZero(e.user_id), NullIfZero(e.token_id), e.action,
+            e.target, e.detail);
+    return InsertResult(
+        st, {{"users", core::IdKind::kUser, e.user_id, /*nullable=*/true},
+             {"tokens", core::IdKind::kToken, e.token_id, /*nullable=*/true}});
+  }
+
  private:
   struct Parent {
     const char* table;  // a fixed table name, never input
     core::IdKind kind;
     Id id;
+    bool nullable = false;  // a 0 id is stored as NULL and links nothing
   };
 
   template <typename T>
@@ -711,6 +956,17 @@ class SqliteTransaction final : public Transaction {
     return core::NotFoundError(kind, id);
   }
 
+  // Collect(), then `load` completes each row.
+  template <typename T>
+  absl::StatusOr<std::vector<T>> CollectAndLoad(
+      Stmt& st, T (*from_row)(const Stmt&),
+      absl::Status (SqliteTransaction::*load)(T&)) {
+    absl::StatusOr<std::vector<T>> list = Collect(st, from_row);
+    if (!list.ok()) return list;
+    for (T& row : *list) CLINIC_RETURN_IF_ERROR((this->*load)(row));
+    return list;
+  }
+
   // Runs an INSERT; the new id, or NOT_FOUND naming the first missing
   // parent when a foreign key failed.
   absl::StatusOr<Id> InsertResult(Stmt& st,
@@ -719,10 +975,18 @@ class SqliteTransaction final : public Transaction {
     if (status.ok()) return c_.last_insert_id();
     if (st.rc() == SQLITE_CONSTRAINT_FOREIGNKEY) {
       for (const Parent& p : parents) {
+        if (p.nullable && p.id == 0) continue;
         CLINIC_RETURN_IF_ERROR(CheckExists(p));
       }
     }
     return status;
+  }
+
+  // Runs an UPDATE or DELETE of row `id`; NOT_FOUND when it changed no row.
+  absl::Status ChangeOne(Stmt& st, core::IdKind kind, Id id) {
+    CLINIC_RETURN_IF_ERROR(st.Run());
+    if (c_.changes() == 0) return core::NotFoundError(kind, id);
+    return absl::OkStatus();
   }
 
   absl::Status CheckExists(const Parent& p) {
@@ -816,6 +1080,17 @@ class SqliteTransaction final : public Transaction {
     while (st.Next()) {
       t.time_off.push_back({st.GetInt(0), st.GetInt(1), st.GetTime(2),
                             st.GetTime(3), st.GetText(4)});
+    }
+    return st.status();
+  }
+
+  // The user's grants, by role.
+  absl::Status LoadGrants(core::User& u) {
+    Stmt st = c_.Prepare(
+        "SELECT role FROM user_grants WHERE user_id = ? ORDER BY role");
+    st.Bind(u.id);
+    while (st.Next()) {
+      u.granted.push_back(static_cast<core::Role>(st.GetInt(0)));
     }
     return st.status();
   }
