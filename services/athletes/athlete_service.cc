@@ -1,72 +1,107 @@
 #include "services/athletes/athlete_service.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "services/api/convert.h"
 #include "services/api/status.h"
 #include "services/api/unary.h"
+#include "services/core/ids.h"
 #include "services/core/status_macros.h"
 
 namespace clinic {
 
+using api::Authorized;
 using api::IdFromProto;
 using api::InvalidField;
-using api::Unary;
 using core::IdKind;
+
+namespace {
+
+// The full name of one of this service's methods, as the policy names it.
+std::string Method(absl::string_view name) {
+  return absl::StrCat(v1::AthleteService::service_full_name(), "/", name);
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* AthleteService::CreateAthlete(
     grpc::CallbackServerContext* ctx, const v1::CreateAthleteRequest* req,
     v1::Athlete* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    const v1::Athlete& in = req->athlete();
-    CLINIC_RETURN_IF_ERROR(api::CheckText(
-        in.display_name(), "athlete.display_name", api::kMaxNameLength, true));
-    CLINIC_RETURN_IF_ERROR(api::CheckText(in.email(), "athlete.email",
-                                          api::kMaxEmailLength, false));
-    if (!in.email().empty() && !absl::StrContains(in.email(), "@")) {
-      return InvalidField("athlete.email", "must be an email address");
-    }
-    core::Athlete a;
-    a.name = in.display_name();
-    a.email = in.email();
-    CLINIC_ASSIGN_OR_RETURN(a, clinic_->CreateAthlete(std::move(a)));
-    api::ToProto(a, {}, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("CreateAthlete"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        const v1::Athlete& in = req->athlete();
+        CLINIC_RETURN_IF_ERROR(api::CheckText(in.display_name(),
+                                              "athlete.display_name",
+                                              api::kMaxNameLength, true));
+        CLINIC_RETURN_IF_ERROR(api::CheckText(in.email(), "athlete.email",
+                                              api::kMaxEmailLength, false));
+        if (!in.email().empty() && !absl::StrContains(in.email(), "@")) {
+          return InvalidField("athlete.email", "must be an email address");
+        }
+        core::Athlete a;
+        a.name = in.display_name();
+        a.email = in.email();
+        CLINIC_ASSIGN_OR_RETURN(a, clinic_->CreateAthlete(std::move(a)));
+        api::ToProto(a, {}, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AthleteService::GetAthlete(
     grpc::CallbackServerContext* ctx, const v1::GetAthleteRequest* req,
     v1::Athlete* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(core::Id id,
-                            IdFromProto(IdKind::kAthlete, req->id(), "id"));
-    CLINIC_ASSIGN_OR_RETURN(core::Athlete a, clinic_->GetAthlete(id));
-    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Injury> injuries,
-                            clinic_->ListInjuries(id));
-    api::ToProto(a, injuries, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("GetAthlete"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(core::Id id,
+                                IdFromProto(IdKind::kAthlete, req->id(), "id"));
+        CLINIC_RETURN_IF_ERROR(MayRead(caller, id));
+        CLINIC_ASSIGN_OR_RETURN(core::Athlete a, clinic_->GetAthlete(id));
+        CLINIC_ASSIGN_OR_RETURN(std::vector<core::Injury> injuries,
+                                clinic_->ListInjuries(id));
+        api::ToProto(a, injuries, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AthleteService::ListAthletes(
     grpc::CallbackServerContext* ctx, const v1::ListAthletesRequest* req,
     v1::ListAthletesResponse* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(
-        storage::PageRequest page,
-        api::IdPageFromProto(req->page_size(), req->page_token()));
-    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Athlete> list,
-                            clinic_->ListAthletes(page));
-    const bool more = api::TrimPage(list, page.limit);
-    for (const core::Athlete& a : list) {
-      api::ToProto(a, {}, resp->add_athletes());
-    }
-    if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("ListAthletes"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            storage::PageRequest page,
+            api::IdPageFromProto(req->page_size(), req->page_token()));
+        CLINIC_ASSIGN_OR_RETURN(std::vector<core::Athlete> list,
+                                clinic_->ListAthletes(page));
+        const bool more = api::TrimPage(list, page.limit);
+        for (const core::Athlete& a : list) {
+          api::ToProto(a, {}, resp->add_athletes());
+        }
+        if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
+        return absl::OkStatus();
+      });
 }
 
-absl::Status AthleteService::AddEvent(core::EventKind kind,
+absl::Status AthleteService::MayRead(const auth::Caller& caller,
+                                     core::Id athlete_id) {
+  if (caller.ForAthlete(athlete_id).ok()) return absl::OkStatus();
+  if (const std::optional<core::Id> therapist = caller.therapist()) {
+    storage::BookingFilter booked_with;
+    booked_with.athlete_id = athlete_id;
+    booked_with.therapist_id = *therapist;
+    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Booking> bookings,
+                            clinic_->ListBookings(booked_with, {}, 1));
+    if (!bookings.empty()) return absl::OkStatus();
+  }
+  return caller.Denied(absl::StrCat(
+      "for athlete ", core::FormatId(IdKind::kAthlete, athlete_id)));
+}
+
+absl::Status AthleteService::AddEvent(const auth::Caller& caller,
+                                      core::EventKind kind,
                                       const v1::AddEventRequest& req,
                                       v1::AddEventResponse* resp) {
   core::Event e;
@@ -74,6 +109,7 @@ absl::Status AthleteService::AddEvent(core::EventKind kind,
   CLINIC_ASSIGN_OR_RETURN(
       e.athlete_id,
       IdFromProto(IdKind::kAthlete, req.athlete_id(), "athlete_id"));
+  CLINIC_RETURN_IF_ERROR(caller.ForAthlete(e.athlete_id));
   CLINIC_RETURN_IF_ERROR(
       api::CheckText(req.name(), "name", api::kMaxNameLength, true));
   e.name = req.name();
@@ -105,83 +141,103 @@ absl::Status AthleteService::AddEvent(core::EventKind kind,
 grpc::ServerUnaryReactor* AthleteService::AddRace(
     grpc::CallbackServerContext* ctx, const v1::AddEventRequest* req,
     v1::AddEventResponse* resp) {
-  return Unary(ctx,
-               [&] { return AddEvent(core::EventKind::kRace, *req, resp); });
+  return Authorized(
+      ctx, *accounts_, Method("AddRace"), [&](const auth::Caller& caller) {
+        return AddEvent(caller, core::EventKind::kRace, *req, resp);
+      });
 }
 
 grpc::ServerUnaryReactor* AthleteService::AddWorkout(
     grpc::CallbackServerContext* ctx, const v1::AddEventRequest* req,
     v1::AddEventResponse* resp) {
-  return Unary(
-      ctx, [&] { return AddEvent(core::EventKind::kHardWorkout, *req, resp); });
+  return Authorized(
+      ctx, *accounts_, Method("AddWorkout"), [&](const auth::Caller& caller) {
+        return AddEvent(caller, core::EventKind::kHardWorkout, *req, resp);
+      });
 }
 
 grpc::ServerUnaryReactor* AthleteService::DeleteEvent(
     grpc::CallbackServerContext* ctx, const v1::DeleteEventRequest* req,
     google::protobuf::Empty*) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Id id, IdFromProto(IdKind::kEvent, req->event_id(), "event_id"));
-    return clinic_->DeleteEvent(id);
-  });
+  return Authorized(
+      ctx, *accounts_, Method("DeleteEvent"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id id,
+            IdFromProto(IdKind::kEvent, req->event_id(), "event_id"));
+        CLINIC_ASSIGN_OR_RETURN(core::Event e, clinic_->GetEvent(id));
+        CLINIC_RETURN_IF_ERROR(caller.ForAthlete(e.athlete_id));
+        return clinic_->DeleteEvent(id);
+      });
 }
 
 grpc::ServerUnaryReactor* AthleteService::ListEvents(
     grpc::CallbackServerContext* ctx, const v1::ListEventsRequest* req,
     v1::ListEventsResponse* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Id id,
-        IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
-    absl::Time from = absl::InfinitePast();
-    absl::Time to = absl::InfiniteFuture();
-    CLINIC_RETURN_IF_ERROR(api::TimeRangeFromProto(
-        req->has_start_time() ? &req->start_time() : nullptr,
-        req->has_end_time() ? &req->end_time() : nullptr, &from, &to));
-    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Event> events,
-                            clinic_->ListEvents(id, from, to));
-    for (const core::Event& e : events) api::ToProto(e, resp->add_events());
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("ListEvents"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id id,
+            IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
+        CLINIC_RETURN_IF_ERROR(MayRead(caller, id));
+        absl::Time from = absl::InfinitePast();
+        absl::Time to = absl::InfiniteFuture();
+        CLINIC_RETURN_IF_ERROR(api::TimeRangeFromProto(
+            req->has_start_time() ? &req->start_time() : nullptr,
+            req->has_end_time() ? &req->end_time() : nullptr, &from, &to));
+        CLINIC_ASSIGN_OR_RETURN(std::vector<core::Event> events,
+                                clinic_->ListEvents(id, from, to));
+        for (const core::Event& e : events) api::ToProto(e, resp->add_events());
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AthleteService::AddInjury(
     grpc::CallbackServerContext* ctx, const v1::AddInjuryRequest* req,
     v1::Injury* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    core::Injury i;
-    CLINIC_ASSIGN_OR_RETURN(
-        i.athlete_id,
-        IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
-    const v1::Injury& in = req->injury();
-    CLINIC_RETURN_IF_ERROR(api::CheckText(in.region(), "injury.region",
-                                          api::kMaxNameLength, false));
-    CLINIC_RETURN_IF_ERROR(
-        api::CheckText(in.note(), "injury.note", api::kMaxNoteLength, true));
-    i.region = in.region();
-    i.note = in.note();
-    i.since = clinic_->Now();
-    if (in.has_since_time()) {
-      CLINIC_ASSIGN_OR_RETURN(
-          i.since, api::TimeFromProto(in.since_time(), "injury.since_time"));
-    }
-    CLINIC_ASSIGN_OR_RETURN(i, clinic_->AddInjury(std::move(i)));
-    api::ToProto(i, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("AddInjury"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        core::Injury i;
+        CLINIC_ASSIGN_OR_RETURN(
+            i.athlete_id,
+            IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
+        CLINIC_RETURN_IF_ERROR(caller.ForAthlete(i.athlete_id));
+        const v1::Injury& in = req->injury();
+        CLINIC_RETURN_IF_ERROR(api::CheckText(in.region(), "injury.region",
+                                              api::kMaxNameLength, false));
+        CLINIC_RETURN_IF_ERROR(api::CheckText(in.note(), "injury.note",
+                                              api::kMaxNoteLength, true));
+        i.region = in.region();
+        i.note = in.note();
+        i.since = clinic_->Now();
+        if (in.has_since_time()) {
+          CLINIC_ASSIGN_OR_RETURN(
+              i.since,
+              api::TimeFromProto(in.since_time(), "injury.since_time"));
+        }
+        CLINIC_ASSIGN_OR_RETURN(i, clinic_->AddInjury(std::move(i)));
+        api::ToProto(i, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AthleteService::ResolveInjury(
     grpc::CallbackServerContext* ctx, const v1::ResolveInjuryRequest* req,
     v1::Injury* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Id id,
-        IdFromProto(IdKind::kInjury, req->injury_id(), "injury_id"));
-    CLINIC_ASSIGN_OR_RETURN(core::Injury i, clinic_->ResolveInjury(id));
-    api::ToProto(i, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("ResolveInjury"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id id,
+            IdFromProto(IdKind::kInjury, req->injury_id(), "injury_id"));
+        CLINIC_ASSIGN_OR_RETURN(core::Injury injury, clinic_->GetInjury(id));
+        CLINIC_RETURN_IF_ERROR(caller.ForAthlete(injury.athlete_id));
+        CLINIC_ASSIGN_OR_RETURN(core::Injury i, clinic_->ResolveInjury(id));
+        api::ToProto(i, resp);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace clinic

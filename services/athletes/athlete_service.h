@@ -2,14 +2,18 @@
 #define CLINIC_SERVICES_ATHLETES_ATHLETE_SERVICE_H_
 
 #include "clinic/v1/athletes.grpc.pb.h"
+#include "services/auth/accounts.h"
+#include "services/auth/policy.h"
 #include "services/clinic/clinic.h"
 
 namespace clinic {
 
-// clinic.v1.AthleteService over a Clinic, which must outlive it.
+// clinic.v1.AthleteService over a Clinic; Accounts authorizes every call. Both
+// must outlive the service.
 class AthleteService final : public v1::AthleteService::CallbackService {
  public:
-  explicit AthleteService(Clinic* clinic) : clinic_(clinic) {}
+  AthleteService(Clinic* clinic, auth::Accounts* accounts)
+      : clinic_(clinic), accounts_(accounts) {}
 
   grpc::ServerUnaryReactor* CreateAthlete(grpc::CallbackServerContext* ctx,
                                           const v1::CreateAthleteRequest* req,
@@ -40,10 +44,15 @@ class AthleteService final : public v1::AthleteService::CallbackService {
                                           v1::Injury* resp) override;
 
  private:
-  absl::Status AddEvent(core::EventKind kind, const v1::AddEventRequest& req,
+  absl::Status AddEvent(const auth::Caller& caller, core::EventKind kind,
+                        const v1::AddEventRequest& req,
                         v1::AddEventResponse* resp);
+  // OK when the caller may read the athlete's record: staff, the athlete,
+  // or a therapist they have booked.
+  absl::Status MayRead(const auth::Caller& caller, core::Id athlete_id);
 
   Clinic* const clinic_;
+  auth::Accounts* const accounts_;
 };
 
 }  // namespace clinic

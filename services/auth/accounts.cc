@@ -14,10 +14,6 @@ namespace {
 using core::FormatId;
 using core::IdKind;
 
-absl::Status Unauthenticated(absl::string_view why) {
-  return absl::UnauthenticatedError(why);
-}
-
 }  // namespace
 
 core::AuditEvent Audit(const core::Actor& by, absl::Time now,
@@ -53,13 +49,13 @@ absl::StatusOr<Principal> Accounts::Authenticate(absl::string_view text) {
     CLINIC_ASSIGN_OR_RETURN(p.user, r.GetUser(p.token.user_id));
     return absl::OkStatus();
   }));
-  if (!found) return Unauthenticated("unknown token");
+  if (!found) return absl::UnauthenticatedError("unknown token");
   if (p.token.revoke_time.has_value()) {
-    return Unauthenticated(absl::StrCat(
+    return absl::UnauthenticatedError(absl::StrCat(
         "token ", FormatId(IdKind::kToken, p.token.id), " was revoked"));
   }
   if (p.user.disabled) {
-    return Unauthenticated(absl::StrCat(
+    return absl::UnauthenticatedError(absl::StrCat(
         "user ", FormatId(IdKind::kUser, p.user.id), " is disabled"));
   }
   return p;
@@ -83,22 +79,14 @@ absl::StatusOr<core::User> Accounts::CreateUser(core::User user,
 }
 
 absl::StatusOr<core::User> Accounts::GetUser(Id id) {
-  core::User user;
-  CLINIC_RETURN_IF_ERROR(store_->Read([&](storage::Reader& r) -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(user, r.GetUser(id));
-    return absl::OkStatus();
-  }));
-  return user;
+  return storage::InRead(store_,
+                         [&](storage::Reader& r) { return r.GetUser(id); });
 }
 
 absl::StatusOr<std::vector<core::User>> Accounts::ListUsers(
     const storage::PageRequest& page) {
-  std::vector<core::User> users;
-  CLINIC_RETURN_IF_ERROR(store_->Read([&](storage::Reader& r) -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(users, r.ListUsers(page));
-    return absl::OkStatus();
-  }));
-  return users;
+  return storage::InRead(store_,
+                         [&](storage::Reader& r) { return r.ListUsers(page); });
 }
 
 absl::StatusOr<core::User> Accounts::DisableUser(Id id, const core::Actor& by) {
@@ -174,13 +162,12 @@ absl::StatusOr<NewToken> Accounts::CreateToken(Id user_id, std::string label,
 }
 
 absl::StatusOr<std::vector<core::Token>> Accounts::ListTokens(Id user_id) {
-  std::vector<core::Token> tokens;
-  CLINIC_RETURN_IF_ERROR(store_->Read([&](storage::Reader& r) -> absl::Status {
-    CLINIC_RETURN_IF_ERROR(r.GetUser(user_id).status());
-    CLINIC_ASSIGN_OR_RETURN(tokens, r.ListTokens(user_id));
-    return absl::OkStatus();
-  }));
-  return tokens;
+  return storage::InRead(
+      store_,
+      [&](storage::Reader& r) -> absl::StatusOr<std::vector<core::Token>> {
+        CLINIC_RETURN_IF_ERROR(r.GetUser(user_id).status());
+        return r.ListTokens(user_id);
+      });
 }
 
 absl::StatusOr<core::Token> Accounts::RevokeToken(Id id,
@@ -204,12 +191,9 @@ absl::StatusOr<core::Token> Accounts::RevokeToken(Id id,
 
 absl::StatusOr<std::vector<core::AuditEvent>> Accounts::ListAuditEvents(
     const std::string& target, const storage::PageRequest& page) {
-  std::vector<core::AuditEvent> events;
-  CLINIC_RETURN_IF_ERROR(store_->Read([&](storage::Reader& r) -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(events, r.ListAuditEvents(target, page));
-    return absl::OkStatus();
-  }));
-  return events;
+  return storage::InRead(store_, [&](storage::Reader& r) {
+    return r.ListAuditEvents(target, page);
+  });
 }
 
 absl::StatusOr<std::optional<std::string>> Accounts::EnsureFirstAdmin(

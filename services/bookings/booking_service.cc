@@ -2,17 +2,67 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "services/api/convert.h"
 #include "services/api/status.h"
 #include "services/api/unary.h"
+#include "services/core/ids.h"
 #include "services/core/status_macros.h"
 
 namespace clinic {
 namespace {
 
+// The full name of one of this service's methods, as the policy names it.
+std::string Method(absl::string_view name) {
+  return absl::StrCat(v1::BookingService::service_full_name(), "/", name);
+}
+
+// Only staff learn which booking holds a therapist's time: others see the
+// clash, its times and the therapist, never whose session it is.
+void HideOthersSessions(const auth::Caller& caller, core::Verdict& verdict) {
+  if (caller.staff()) return;
+  for (core::Finding& f : verdict.violations) {
+    if (f.rule_id == core::kRuleTherapistBusy) f.booking_id = 0;
+  }
+}
+
+// ATHLETE and THERAPIST callers list only their own sessions: an unset
+// filter becomes theirs, another's is PERMISSION_DENIED.
+absl::Status ScopeToCaller(const auth::Caller& caller,
+                           storage::BookingFilter& filter) {
+  if (caller.staff()) return absl::OkStatus();
+  const std::optional<core::Id> athlete = caller.athlete();
+  const std::optional<core::Id> therapist = caller.therapist();
+  if ((athlete && filter.athlete_id == *athlete) ||
+      (therapist && filter.therapist_id == *therapist)) {
+    return absl::OkStatus();
+  }
+  if (filter.athlete_id == 0 && filter.therapist_id == 0) {
+    if (athlete) {
+      filter.athlete_id = *athlete;
+      return absl::OkStatus();
+    }
+    if (therapist) {
+      filter.therapist_id = *therapist;
+      return absl::OkStatus();
+    }
+  }
+  return caller.Denied("for another's bookings");
+}
+
+// Reading a booking: staff, its athlete or its therapist.
+absl::Status MayRead(const auth::Caller& caller, const core::Booking& b) {
+  if (caller.staff() || caller.athlete() == b.athlete_id ||
+      caller.therapist() == b.therapist_id) {
+    return absl::OkStatus();
+  }
+  return caller.Denied(
+      absl::StrCat("for booking ", core::FormatId(core::IdKind::kBooking, b.id)));
+}
+
+using api::Authorized;
 using api::IdFromProto;
 using api::InvalidField;
-using api::Unary;
 using core::IdKind;
 
 absl::StatusOr<SessionSpec> SpecFromProto(const v1::SessionSpec& in) {
@@ -102,163 +152,201 @@ absl::Status BookingService::Respond(const Reservation& r,
 grpc::ServerUnaryReactor* BookingService::CheckBooking(
     grpc::CallbackServerContext* ctx, const v1::CheckBookingRequest* req,
     v1::CheckBookingResponse* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(SessionSpec spec, SpecFromProto(req->session()));
-    CLINIC_ASSIGN_OR_RETURN(core::Verdict verdict, clinic_->Check(spec));
-    resp->set_allowed(verdict.allowed());
-    FindingsToProto(verdict.violations, resp->mutable_violations());
-    FindingsToProto(verdict.warnings, resp->mutable_warnings());
-    if (!verdict.allowed()) {
-      resp->set_message(std::string(api::RejectionStatus(verdict).message()));
-    }
-    if (!verdict.allowed() || !verdict.warnings.empty()) {
-      CLINIC_ASSIGN_OR_RETURN(std::vector<core::Slot> suggestions,
-                              clinic_->Suggest(spec));
-      for (const core::Slot& s : suggestions) {
-        api::ToProto(s, resp->add_suggestions());
-      }
-    }
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("CheckBooking"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(SessionSpec spec,
+                                SpecFromProto(req->session()));
+        CLINIC_RETURN_IF_ERROR(caller.ForAthlete(spec.athlete_id));
+        CLINIC_ASSIGN_OR_RETURN(core::Verdict verdict, clinic_->Check(spec));
+        HideOthersSessions(caller, verdict);
+        resp->set_allowed(verdict.allowed());
+        FindingsToProto(verdict.violations, resp->mutable_violations());
+        FindingsToProto(verdict.warnings, resp->mutable_warnings());
+        if (!verdict.allowed()) {
+          resp->set_message(
+              std::string(api::RejectionStatus(verdict).message()));
+        }
+        if (!verdict.allowed() || !verdict.warnings.empty()) {
+          CLINIC_ASSIGN_OR_RETURN(std::vector<core::Slot> suggestions,
+                                  clinic_->Suggest(spec));
+          for (const core::Slot& s : suggestions) {
+            api::ToProto(s, resp->add_suggestions());
+          }
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* BookingService::ReserveSlot(
     grpc::CallbackServerContext* ctx, const v1::ReserveSlotRequest* req,
     v1::ReserveSlotResponse* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_RETURN_IF_ERROR(api::CheckText(req->request_id(), "request_id",
-                                          api::kMaxRequestIdLength, false));
-    CLINIC_ASSIGN_OR_RETURN(SessionSpec spec, SpecFromProto(req->session()));
-    CLINIC_ASSIGN_OR_RETURN(Reservation r,
-                            clinic_->Reserve(spec, req->request_id()));
-    return Respond(r, spec, resp);
-  });
+  return Authorized(
+      ctx, *accounts_, Method("ReserveSlot"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_RETURN_IF_ERROR(api::CheckText(req->request_id(), "request_id",
+                                              api::kMaxRequestIdLength, false));
+        CLINIC_ASSIGN_OR_RETURN(SessionSpec spec,
+                                SpecFromProto(req->session()));
+        CLINIC_RETURN_IF_ERROR(caller.ForAthlete(spec.athlete_id));
+        CLINIC_ASSIGN_OR_RETURN(
+            Reservation r,
+            clinic_->Reserve(spec, req->request_id(), caller.actor()));
+        HideOthersSessions(caller, r.verdict);
+        return Respond(r, spec, resp);
+      });
 }
 
 grpc::ServerUnaryReactor* BookingService::CancelBooking(
     grpc::CallbackServerContext* ctx, const v1::CancelBookingRequest* req,
     v1::Booking* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Id id,
-        IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
-    CLINIC_RETURN_IF_ERROR(
-        api::CheckText(req->reason(), "reason", api::kMaxNoteLength, false));
-    CLINIC_ASSIGN_OR_RETURN(core::Booking b,
-                            clinic_->Cancel(id, req->reason()));
-    api::ToProto(b, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("CancelBooking"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id id,
+            IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
+        CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->GetBooking(id));
+        CLINIC_RETURN_IF_ERROR(caller.ForAthlete(b.athlete_id));
+        CLINIC_RETURN_IF_ERROR(api::CheckText(req->reason(), "reason",
+                                              api::kMaxNoteLength, false));
+        CLINIC_ASSIGN_OR_RETURN(
+            b, clinic_->Cancel(id, req->reason(), caller.actor()));
+        api::ToProto(b, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
     grpc::CallbackServerContext* ctx, const v1::RescheduleBookingRequest* req,
     v1::ReserveSlotResponse* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Id id,
-        IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
-    if (!req->has_start_time())
-      return InvalidField("start_time", "is required");
-    CLINIC_ASSIGN_OR_RETURN(
-        absl::Time start, api::TimeFromProto(req->start_time(), "start_time"));
-    CLINIC_ASSIGN_OR_RETURN(Reservation r, clinic_->Reschedule(id, start));
-    SessionSpec spec;
-    spec.athlete_id = r.booking.athlete_id;
-    spec.therapist_id = r.booking.therapist_id;
-    spec.modality = r.booking.modality;
-    spec.start = start;
-    return Respond(r, spec, resp);
-  });
+  return Authorized(
+      ctx, *accounts_, Method("RescheduleBooking"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id id,
+            IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
+        CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->GetBooking(id));
+        CLINIC_RETURN_IF_ERROR(caller.ForAthlete(b.athlete_id));
+        if (!req->has_start_time())
+          return InvalidField("start_time", "is required");
+        CLINIC_ASSIGN_OR_RETURN(
+            absl::Time start,
+            api::TimeFromProto(req->start_time(), "start_time"));
+        CLINIC_ASSIGN_OR_RETURN(Reservation r,
+                                clinic_->Reschedule(id, start, caller.actor()));
+        HideOthersSessions(caller, r.verdict);
+        SessionSpec spec;
+        spec.athlete_id = r.booking.athlete_id;
+        spec.therapist_id = r.booking.therapist_id;
+        spec.modality = r.booking.modality;
+        spec.start = start;
+        return Respond(r, spec, resp);
+      });
 }
 
 grpc::ServerUnaryReactor* BookingService::GetBooking(
     grpc::CallbackServerContext* ctx, const v1::GetBookingRequest* req,
     v1::Booking* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Id id,
-        IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
-    CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->GetBooking(id));
-    api::ToProto(b, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("GetBooking"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id id,
+            IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
+        CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->GetBooking(id));
+        CLINIC_RETURN_IF_ERROR(MayRead(caller, b));
+        api::ToProto(b, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* BookingService::ListBookings(
     grpc::CallbackServerContext* ctx, const v1::ListBookingsRequest* req,
     v1::ListBookingsResponse* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    storage::BookingFilter filter;
-    if (!req->athlete_id().empty()) {
-      CLINIC_ASSIGN_OR_RETURN(
-          filter.athlete_id,
-          IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
-    }
-    if (!req->therapist_id().empty()) {
-      CLINIC_ASSIGN_OR_RETURN(
-          filter.therapist_id,
-          IdFromProto(IdKind::kTherapist, req->therapist_id(), "therapist_id"));
-    }
-    CLINIC_RETURN_IF_ERROR(api::TimeRangeFromProto(
-        req->has_start_time() ? &req->start_time() : nullptr,
-        req->has_end_time() ? &req->end_time() : nullptr, &filter.from,
-        &filter.to));
-    filter.at_risk_only = req->at_risk_only();
-    filter.confirmed_only = !req->include_cancelled();
-    CLINIC_ASSIGN_OR_RETURN(int limit,
-                            api::PageSizeFromProto(req->page_size()));
-    CLINIC_ASSIGN_OR_RETURN(storage::BookingCursor after,
-                            api::BookingCursorFromPageToken(req->page_token()));
-    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Booking> list,
-                            clinic_->ListBookings(filter, after, limit + 1));
-    const bool more = api::TrimPage(list, limit + 1);
-    for (const core::Booking& b : list) api::ToProto(b, resp->add_bookings());
-    if (more) resp->set_next_page_token(api::BookingPageToken(list.back()));
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("ListBookings"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        storage::BookingFilter filter;
+        if (!req->athlete_id().empty()) {
+          CLINIC_ASSIGN_OR_RETURN(
+              filter.athlete_id,
+              IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
+        }
+        if (!req->therapist_id().empty()) {
+          CLINIC_ASSIGN_OR_RETURN(
+              filter.therapist_id,
+              IdFromProto(IdKind::kTherapist, req->therapist_id(),
+                          "therapist_id"));
+        }
+        CLINIC_RETURN_IF_ERROR(api::TimeRangeFromProto(
+            req->has_start_time() ? &req->start_time() : nullptr,
+            req->has_end_time() ? &req->end_time() : nullptr, &filter.from,
+            &filter.to));
+        CLINIC_RETURN_IF_ERROR(ScopeToCaller(caller, filter));
+        filter.at_risk_only = req->at_risk_only();
+        filter.confirmed_only = !req->include_cancelled();
+        CLINIC_ASSIGN_OR_RETURN(int limit,
+                                api::PageSizeFromProto(req->page_size()));
+        CLINIC_ASSIGN_OR_RETURN(
+            storage::BookingCursor after,
+            api::BookingCursorFromPageToken(req->page_token()));
+        CLINIC_ASSIGN_OR_RETURN(
+            std::vector<core::Booking> list,
+            clinic_->ListBookings(filter, after, limit + 1));
+        const bool more = api::TrimPage(list, limit + 1);
+        for (const core::Booking& b : list)
+          api::ToProto(b, resp->add_bookings());
+        if (more) resp->set_next_page_token(api::BookingPageToken(list.back()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* BookingService::GetRules(
     grpc::CallbackServerContext* ctx, const v1::GetRulesRequest*,
     v1::RuleSet* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    api::ToProto(clinic_->rules(), resp);
-    resp->set_time_zone(clinic_->zone().name());
-    return absl::OkStatus();
-  });
+  return Authorized(ctx, *accounts_, Method("GetRules"),
+                    [&](const auth::Caller& caller) -> absl::Status {
+                      api::ToProto(clinic_->rules(), resp);
+                      resp->set_time_zone(clinic_->zone().name());
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::ServerUnaryReactor* BookingService::ListAvailableSlots(
     grpc::CallbackServerContext* ctx, const v1::ListAvailableSlotsRequest* req,
     v1::ListAvailableSlotsResponse* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(SlotQuery q,
-                            SlotQueryFromProto(*req, clinic_->Now()));
-    if (req->page_size() < 0) {
-      return InvalidField("page_size", "must not be negative");
-    }
-    const int page_size = req->page_size() == 0
-                              ? kDefaultSlotPage
-                              : std::min(req->page_size(), kMaxSlotPage);
-    CLINIC_ASSIGN_OR_RETURN(std::optional<core::Slot> after,
-                            api::SlotFromPageToken(req->page_token()));
-    if (after.has_value()) q.from = std::max(q.from, after->start);
-    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Slot> slots,
-                            clinic_->ListAvailableSlots(q));
-    auto it = slots.begin();
-    if (after.has_value()) {
-      it = std::upper_bound(slots.begin(), slots.end(), *after,
-                            core::SlotBefore);
-    }
-    for (int n = 0; it != slots.end() && n < page_size; ++it, ++n) {
-      api::ToProto(*it, resp->add_slots());
-    }
-    if (it != slots.end()) {
-      resp->set_next_page_token(api::SlotPageToken(*std::prev(it)));
-    }
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("ListAvailableSlots"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(SlotQuery q,
+                                SlotQueryFromProto(*req, clinic_->Now()));
+        if (q.athlete_id != 0)
+          CLINIC_RETURN_IF_ERROR(caller.ForAthlete(q.athlete_id));
+        if (req->page_size() < 0) {
+          return InvalidField("page_size", "must not be negative");
+        }
+        const int page_size = req->page_size() == 0
+                                  ? kDefaultSlotPage
+                                  : std::min(req->page_size(), kMaxSlotPage);
+        CLINIC_ASSIGN_OR_RETURN(std::optional<core::Slot> after,
+                                api::SlotFromPageToken(req->page_token()));
+        if (after.has_value()) q.from = std::max(q.from, after->start);
+        CLINIC_ASSIGN_OR_RETURN(std::vector<core::Slot> slots,
+                                clinic_->ListAvailableSlots(q));
+        auto it = slots.begin();
+        if (after.has_value()) {
+          it = std::upper_bound(slots.begin(), slots.end(), *after,
+                                core::SlotBefore);
+        }
+        for (int n = 0; it != slots.end() && n < page_size; ++it, ++n) {
+          api::ToProto(*it, resp->add_slots());
+        }
+        if (it != slots.end()) {
+          resp->set_next_page_token(api::SlotPageToken(*std::prev(it)));
+        }
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace clinic

@@ -2,14 +2,18 @@
 #define CLINIC_SERVICES_BOOKINGS_BOOKING_SERVICE_H_
 
 #include "clinic/v1/bookings.grpc.pb.h"
+#include "services/auth/accounts.h"
+#include "services/auth/policy.h"
 #include "services/clinic/clinic.h"
 
 namespace clinic {
 
-// clinic.v1.BookingService over a Clinic, which must outlive it.
+// clinic.v1.BookingService over a Clinic; Accounts authorizes every call. Both
+// must outlive the service.
 class BookingService final : public v1::BookingService::CallbackService {
  public:
-  explicit BookingService(Clinic* clinic) : clinic_(clinic) {}
+  BookingService(Clinic* clinic, auth::Accounts* accounts)
+      : clinic_(clinic), accounts_(accounts) {}
 
   grpc::ServerUnaryReactor* CheckBooking(
       grpc::CallbackServerContext* ctx, const v1::CheckBookingRequest* req,
@@ -44,6 +48,7 @@ class BookingService final : public v1::BookingService::CallbackService {
                        v1::ReserveSlotResponse* resp);
 
   Clinic* const clinic_;
+  auth::Accounts* const accounts_;
 };
 
 }  // namespace clinic

@@ -6,8 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/auth/accounts.h"
 #include "services/core/ids.h"
 #include "services/core/status_macros.h"
+#include "services/core/time_format.h"
 
 namespace clinic {
 namespace {
@@ -15,39 +17,12 @@ namespace {
 using core::Booking;
 using core::IdKind;
 using storage::BookingFilter;
+using storage::InRead;
+using storage::InWrite;
 using storage::Reader;
 using storage::Transaction;
 
 constexpr int kAll = std::numeric_limits<int>::max();
-
-// Runs `fn` (returning StatusOr<T>) in a read snapshot and returns its
-// result.
-template <typename Fn>
-auto InRead(storage::Store* store, Fn fn)
-    -> decltype(fn(std::declval<Reader&>())) {
-  decltype(fn(std::declval<Reader&>())) result = absl::UnknownError("unset");
-  const absl::Status s = store->Read([&](Reader& r) {
-    result = fn(r);
-    return result.status();
-  });
-  if (!s.ok()) return s;
-  return result;
-}
-
-// Runs `fn` (returning StatusOr<T>) in a write transaction, committed only
-// when fn succeeds, and returns its result.
-template <typename Fn>
-auto InWrite(storage::Store* store, Fn fn)
-    -> decltype(fn(std::declval<Transaction&>())) {
-  decltype(fn(std::declval<Transaction&>())) result =
-      absl::UnknownError("unset");
-  const absl::Status s = store->Write([&](Transaction& tx) {
-    result = fn(tx);
-    return result.status();
-  });
-  if (!s.ok()) return s;
-  return result;
-}
 
 // What makes two reservations "the same request".
 std::string Fingerprint(const Booking& b) {
@@ -307,7 +282,8 @@ core::SessionRequest Clinic::SessionOf(const SessionSpec& spec) const {
 }
 
 absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
-                                            const std::string& request_id) {
+                                            const std::string& request_id,
+                                            const core::Actor& by) {
   const core::SessionRequest session = SessionOf(spec);
   Booking b;
   b.athlete_id = spec.athlete_id;
@@ -349,13 +325,24 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
     if (!out.verdict.allowed()) return out;
     b.create_time = b.update_time = Now();
     CLINIC_ASSIGN_OR_RETURN(b.id, tx.InsertBooking(b));
+    CLINIC_RETURN_IF_ERROR(
+        tx
+            .InsertAuditEvent(auth::Audit(
+                by, b.create_time, "booking.create",
+                core::FormatId(IdKind::kBooking, b.id),
+                absl::StrCat(
+                    core::SessionNoun(b.modality), " ",
+                    core::FormatSpan(b.start, b.end, zone_), " for ",
+                    core::FormatId(IdKind::kAthlete, b.athlete_id), " with ",
+                    core::FormatId(IdKind::kTherapist, b.therapist_id))))
+            .status());
     out.booking = b;
     return out;
   });
 }
 
-absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id,
-                                               absl::Time start) {
+absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id, absl::Time start,
+                                               const core::Actor& by) {
   return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<Reservation> {
     Reservation out;
     CLINIC_ASSIGN_OR_RETURN(out.booking, tx.GetBooking(booking_id));
@@ -376,17 +363,26 @@ absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id,
     CLINIC_ASSIGN_OR_RETURN(out.verdict,
                             Evaluate(tx, therapist, athlete, session));
     if (!out.verdict.allowed()) return out;
+    const std::string moved =
+        absl::StrCat("from ", core::FormatSpan(b.start, b.end, zone_), " to ",
+                     core::FormatSpan(session.start, session.end, zone_));
     b.start = session.start;
     b.end = session.end;
     b.at_risk = false;
     b.at_risk_reason.clear();
     b.update_time = Now();
     CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+    CLINIC_RETURN_IF_ERROR(
+        tx.InsertAuditEvent(auth::Audit(by, b.update_time, "booking.reschedule",
+                                        core::FormatId(IdKind::kBooking, b.id),
+                                        moved))
+            .status());
     return out;
   });
 }
 
-absl::StatusOr<Booking> Clinic::Cancel(Id booking_id, std::string reason) {
+absl::StatusOr<Booking> Clinic::Cancel(Id booking_id, std::string reason,
+                                       const core::Actor& by) {
   return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<Booking> {
     CLINIC_ASSIGN_OR_RETURN(Booking b, tx.GetBooking(booking_id));
     if (b.state == core::BookingState::kCancelled) return b;
@@ -396,8 +392,24 @@ absl::StatusOr<Booking> Clinic::Cancel(Id booking_id, std::string reason) {
     b.at_risk_reason.clear();
     b.update_time = Now();
     CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+    CLINIC_RETURN_IF_ERROR(
+        tx.InsertAuditEvent(
+              auth::Audit(by, b.update_time, "booking.cancel",
+                          core::FormatId(IdKind::kBooking, b.id),
+                          absl::StrCat(core::FormatSpan(b.start, b.end, zone_),
+                                       b.cancel_reason.empty() ? "" : ": ",
+                                       b.cancel_reason)))
+            .status());
     return b;
   });
+}
+
+absl::StatusOr<core::Event> Clinic::GetEvent(Id id) {
+  return InRead(store_, [&](Reader& r) { return r.GetEvent(id); });
+}
+
+absl::StatusOr<core::Injury> Clinic::GetInjury(Id id) {
+  return InRead(store_, [&](Reader& r) { return r.GetInjury(id); });
 }
 
 absl::StatusOr<Booking> Clinic::GetBooking(Id id) {

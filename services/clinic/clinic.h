@@ -86,22 +86,29 @@ class Clinic {
   absl::StatusOr<std::vector<core::Event>> ListEvents(Id athlete_id,
                                                       absl::Time from,
                                                       absl::Time to);
+  absl::StatusOr<core::Event> GetEvent(Id id);
   absl::StatusOr<core::Injury> AddInjury(core::Injury i);
+  absl::StatusOr<core::Injury> GetInjury(Id id);
   absl::StatusOr<core::Injury> ResolveInjury(Id injury_id);
   absl::StatusOr<std::vector<core::Injury>> ListInjuries(Id athlete_id);
 
   // Bookings.
   absl::StatusOr<core::Verdict> Check(const SessionSpec& spec);
+  // Reserve, Reschedule and Cancel record in the audit log, in their
+  // transaction, that `by` made the change.
   // Idempotent on a non-empty request_id: a repeat of the same session
   // returns the first booking; the same key for another session is
   // ALREADY_EXISTS.
   absl::StatusOr<Reservation> Reserve(const SessionSpec& spec,
-                                      const std::string& request_id);
+                                      const std::string& request_id,
+                                      const core::Actor& by);
   // Moves the booking to `start` keeping its length, or leaves it where it
   // is when the new time breaks a rule. FAILED_PRECONDITION if cancelled.
-  absl::StatusOr<Reservation> Reschedule(Id booking_id, absl::Time start);
+  absl::StatusOr<Reservation> Reschedule(Id booking_id, absl::Time start,
+                                         const core::Actor& by);
   // Cancelling a cancelled booking returns it unchanged.
-  absl::StatusOr<core::Booking> Cancel(Id booking_id, std::string reason);
+  absl::StatusOr<core::Booking> Cancel(Id booking_id, std::string reason,
+                                       const core::Actor& by);
   absl::StatusOr<core::Booking> GetBooking(Id id);
   absl::StatusOr<std::vector<core::Booking>> ListBookings(
       const storage::BookingFilter& filter, const storage::BookingCursor& after,

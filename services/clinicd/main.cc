@@ -1,6 +1,9 @@
 // clinicd: the clinic booking server. See server.h for the options.
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -28,12 +31,45 @@ ABSL_FLAG(bool, demo, false,
           "an empty store");
 ABSL_FLAG(std::string, port_file, "",
           "write the port being served to this file once ready");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve TLS (with --tls_key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA: require client certificates it signed (mutual TLS)");
+ABSL_FLAG(bool, insecure_listen_any, false,
+          "allow plaintext on a non-loopback --listen address");
+ABSL_FLAG(int, max_message_bytes, clinic::ServerOptions().max_message_bytes,
+          "largest request or response message");
+
+namespace {
+
+// "--tls-cert=x" is "--tls_cert=x": flag names may use dashes, as other
+// tools' flags do.
+std::vector<char*> DashesToUnderscores(int argc, char** argv,
+                                       std::vector<std::string>& storage) {
+  storage.assign(argv, argv + argc);
+  std::vector<char*> out;
+  for (std::string& arg : storage) {
+    if (arg.rfind("--", 0) == 0) {
+      const size_t end = std::min(arg.find('='), arg.size());
+      std::replace(arg.begin() + 2, arg.begin() + end, '-', '_');
+    }
+    out.push_back(arg.data());
+  }
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "clinicd [--listen HOST:PORT] [--db FILE] [--timezone ZONE] "
-      "[--rules FILE] [--redis URL] [--demo]");
-  absl::ParseCommandLine(argc, argv);
+      "[--rules FILE] [--redis URL] [--demo] [--tls_cert PEM --tls_key PEM "
+      "[--tls_client_ca PEM]]\nOn first start with an empty store it creates "
+      "the first ADMIN user, whose token is CLINIC_ADMIN_TOKEN when set.");
+  std::vector<std::string> storage;
+  std::vector<char*> args = DashesToUnderscores(argc, argv, storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   clinic::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.db_path = absl::GetFlag(FLAGS_db);
@@ -44,6 +80,14 @@ int main(int argc, char** argv) {
   options.near_cache = absl::GetFlag(FLAGS_near_cache);
   options.demo = absl::GetFlag(FLAGS_demo);
   options.port_file = absl::GetFlag(FLAGS_port_file);
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  options.insecure_listen_any = absl::GetFlag(FLAGS_insecure_listen_any);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (const char* token = std::getenv("CLINIC_ADMIN_TOKEN")) {
+    options.admin_token = token;
+  }
   const absl::Status status = clinic::RunServer(options);
   if (!status.ok()) {
     std::fprintf(stderr, "clinicd: %s\n",

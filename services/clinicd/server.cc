@@ -1,8 +1,13 @@
 #include "services/clinicd/server.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -18,6 +23,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "services/api/convert.h"
 #include "services/athletes/athlete_service.h"
+#include "services/auth/accounts.h"
 #include "services/bookings/booking_service.h"
 #include "services/cache/memory/memory_cache.h"
 #include "services/cache/redis/redis_cache.h"
@@ -28,6 +34,7 @@
 #include "services/core/status_macros.h"
 #include "services/storage/sqlite/sqlite_store.h"
 #include "services/therapists/therapist_service.h"
+#include "services/users/user_service.h"
 
 namespace clinic {
 namespace {
@@ -75,6 +82,92 @@ absl::StatusOr<core::RuleTable> LoadRules(const std::string& path) {
   return table;
 }
 
+absl::StatusOr<std::string> ReadFile(const std::string& flag,
+                                     const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": cannot read \"", path, "\""));
+  }
+  return text.str();
+}
+
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+// TLS when a certificate is given (mutual with a client CA), else
+// plaintext, which only a loopback address or an explicit flag allows.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const ServerOptions& options) {
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+  if (options.tls_cert.empty()) {
+    if (!options.tls_client_ca.empty()) {
+      return absl::InvalidArgumentError(
+          "--tls_client_ca needs --tls_cert and --tls_key");
+    }
+    if (!IsLoopback(options.listen) && !options.insecure_listen_any) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--listen: ", options.listen,
+          " is not a loopback address; serve it with --tls_cert and "
+          "--tls_key, or allow plaintext with --insecure_listen_any"));
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions ssl(
+      options.tls_client_ca.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  CLINIC_ASSIGN_OR_RETURN(pair.cert_chain,
+                          ReadFile("tls_cert", options.tls_cert));
+  CLINIC_ASSIGN_OR_RETURN(pair.private_key,
+                          ReadFile("tls_key", options.tls_key));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!options.tls_client_ca.empty()) {
+    CLINIC_ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                            ReadFile("tls_client_ca", options.tls_client_ca));
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+// Creates the first ADMIN on an empty store and says where its token is.
+absl::Status BootstrapAdmin(auth::Accounts& accounts,
+                            const ServerOptions& options) {
+  CLINIC_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                          accounts.EnsureFirstAdmin(options.admin_token));
+  if (!token.has_value()) return absl::OkStatus();
+  if (!options.admin_token.empty()) {
+    std::fprintf(stderr,
+                 "clinicd: created the first ADMIN user with the token in "
+                 "CLINIC_ADMIN_TOKEN\n");
+    return absl::OkStatus();
+  }
+  const std::string path = AdminTokenPath(options);
+  const int fd =
+      open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const std::string line = *token + "\n";
+  const bool written =
+      fd >= 0 && fchmod(fd, 0600) == 0 &&
+      write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  if (fd >= 0) close(fd);
+  if (!written) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write the first admin token to ", path, ": ",
+                     std::strerror(errno)));
+  }
+  std::fprintf(stderr,
+               "clinicd: created the first ADMIN user; its token is in %s "
+               "(mode 0600)\n",
+               path.c_str());
+  return absl::OkStatus();
+}
+
 absl::Status WritePortFile(const std::string& path, int port) {
   const std::string tmp = path + ".tmp";
   {
@@ -89,6 +182,13 @@ absl::Status WritePortFile(const std::string& path, int port) {
 }
 
 }  // namespace
+
+std::string AdminTokenPath(const ServerOptions& options) {
+  const std::filesystem::path db(options.db_path);
+  return (db.has_parent_path() ? db.parent_path() / "admin.token"
+                               : std::filesystem::path("admin.token"))
+      .string();
+}
 
 absl::Status RunServer(const ServerOptions& options) {
   // Signals are taken by a dedicated thread; block them before any thread
@@ -106,6 +206,8 @@ absl::Status RunServer(const ServerOptions& options) {
                      "\" (an IANA name such as America/New_York)"));
   }
   CLINIC_ASSIGN_OR_RETURN(core::RuleTable rules, LoadRules(options.rules_path));
+  CLINIC_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                          Credentials(options));
 
   const std::filesystem::path db(options.db_path);
   if (db.has_parent_path()) {
@@ -137,20 +239,25 @@ absl::Status RunServer(const ServerOptions& options) {
     }
   }
   core::RealClock clock;
+  auth::Accounts accounts(store.get(), &clock);
+  CLINIC_RETURN_IF_ERROR(BootstrapAdmin(accounts, options));
   Clinic clinic(store.get(), cache.get(), &clock, std::move(rules), zone,
                 options.cache_ttl);
-  TherapistService therapists(&clinic);
-  AthleteService athletes(&clinic);
-  BookingService bookings(&clinic);
+  TherapistService therapists(&clinic, &accounts);
+  AthleteService athletes(&clinic, &accounts);
+  BookingService bookings(&clinic, &accounts);
+  UserService users(&accounts);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(options.listen, credentials, &port);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(&therapists);
   builder.RegisterService(&athletes);
   builder.RegisterService(&bookings);
+  builder.RegisterService(&users);
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

@@ -1,5 +1,5 @@
-// clinicd: hosts clinic.v1 (therapists, athletes, bookings), gRPC health
-// checking and server reflection over one store.
+// clinicd: hosts clinic.v1 (therapists, athletes, bookings, users), gRPC
+// health checking and server reflection over one store.
 #ifndef CLINIC_SERVICES_CLINICD_SERVER_H_
 #define CLINIC_SERVICES_CLINICD_SERVER_H_
 
@@ -33,7 +33,27 @@ struct ServerOptions {
   bool demo = false;
   // When set, the chosen port is written here once the server is serving.
   std::string port_file;
+
+  // The first ADMIN's token on an empty store (CLINIC_ADMIN_TOKEN); empty:
+  // a new one, written to admin.token (mode 0600) beside the database.
+  std::string admin_token;
+
+  // TLS: PEM files of the server's certificate chain and key; with
+  // tls_client_ca, clients must present a certificate it signed (mutual
+  // TLS). Empty: plaintext, allowed on loopback only unless
+  // insecure_listen_any.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  bool insecure_listen_any = false;
+
+  // The largest request or response message, in bytes.
+  int max_message_bytes = 4 << 20;
 };
+
+// Where the first ADMIN's new token is written: admin.token in the
+// database's folder.
+std::string AdminTokenPath(const ServerOptions& options);
 
 // Serves until SIGINT or SIGTERM. Returns INVALID_ARGUMENT for bad options
 // (unknown zone, unreadable rules), the store's error when it can't open,

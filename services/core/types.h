@@ -120,7 +120,13 @@ struct Booking {
 
 // What a user is. A SERVICE (another program's API key) acts with the roles
 // it is granted; every other user acts as its role.
-enum class Role { kAdmin = 1, kStaff = 2, kTherapist = 3, kAthlete = 4, kService = 5 };
+enum class Role {
+  kAdmin = 1,
+  kStaff = 2,
+  kTherapist = 3,
+  kAthlete = 4,
+  kService = 5
+};
 
 struct User {
   Id id = 0;

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -149,6 +150,34 @@ class Store {
   // do not wait for writers.
   virtual absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) = 0;
 };
+
+// Runs `fn` (returning StatusOr<T>) in a read snapshot and returns its
+// result.
+template <typename Fn>
+auto InRead(Store* store, Fn fn) -> decltype(fn(std::declval<Reader&>())) {
+  decltype(fn(std::declval<Reader&>())) result = absl::UnknownError("unset");
+  const absl::Status s = store->Read([&](Reader& r) {
+    result = fn(r);
+    return result.status();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+// Runs `fn` (returning StatusOr<T>) in a write transaction, committed only
+// when fn succeeds, and returns its result.
+template <typename Fn>
+auto InWrite(Store* store, Fn fn)
+    -> decltype(fn(std::declval<Transaction&>())) {
+  decltype(fn(std::declval<Transaction&>())) result =
+      absl::UnknownError("unset");
+  const absl::Status s = store->Write([&](Transaction& tx) {
+    result = fn(tx);
+    return result.status();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
 
 }  // namespace clinic::storage
 

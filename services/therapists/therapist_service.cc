@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "services/api/convert.h"
 #include "services/api/status.h"
 #include "services/api/unary.h"
@@ -9,136 +10,161 @@
 
 namespace clinic {
 
+using api::Authorized;
 using api::IdFromProto;
-using api::Unary;
+
+namespace {
+
+// The full name of one of this service's methods, as the policy names it.
+std::string Method(absl::string_view name) {
+  return absl::StrCat(v1::TherapistService::service_full_name(), "/", name);
+}
+
+}  // namespace
 using core::IdKind;
 
 grpc::ServerUnaryReactor* TherapistService::CreateTherapist(
     grpc::CallbackServerContext* ctx, const v1::CreateTherapistRequest* req,
     v1::Therapist* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    core::Therapist t;
-    t.turnover_buffer = clinic_->rules().default_turnover;
-    for (const char* path : api::kTherapistFields) {
-      if (std::string(path) == "turnover_buffer" &&
-          !req->therapist().has_turnover_buffer()) {
-        continue;
-      }
-      CLINIC_RETURN_IF_ERROR(
-          api::ApplyTherapistField(req->therapist(), path, &t));
-    }
-    CLINIC_RETURN_IF_ERROR(api::CheckTherapist(t));
-    CLINIC_ASSIGN_OR_RETURN(t, clinic_->CreateTherapist(std::move(t)));
-    api::ToProto(t, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("CreateTherapist"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        core::Therapist t;
+        t.turnover_buffer = clinic_->rules().default_turnover;
+        for (const char* path : api::kTherapistFields) {
+          if (std::string(path) == "turnover_buffer" &&
+              !req->therapist().has_turnover_buffer()) {
+            continue;
+          }
+          CLINIC_RETURN_IF_ERROR(
+              api::ApplyTherapistField(req->therapist(), path, &t));
+        }
+        CLINIC_RETURN_IF_ERROR(api::CheckTherapist(t));
+        CLINIC_ASSIGN_OR_RETURN(t, clinic_->CreateTherapist(std::move(t)));
+        api::ToProto(t, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* TherapistService::GetTherapist(
     grpc::CallbackServerContext* ctx, const v1::GetTherapistRequest* req,
     v1::Therapist* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(core::Id id,
-                            IdFromProto(IdKind::kTherapist, req->id(), "id"));
-    CLINIC_ASSIGN_OR_RETURN(core::Therapist t, clinic_->GetTherapist(id));
-    api::ToProto(t, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("GetTherapist"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id id, IdFromProto(IdKind::kTherapist, req->id(), "id"));
+        CLINIC_ASSIGN_OR_RETURN(core::Therapist t, clinic_->GetTherapist(id));
+        api::ToProto(t, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* TherapistService::ListTherapists(
     grpc::CallbackServerContext* ctx, const v1::ListTherapistsRequest* req,
     v1::ListTherapistsResponse* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    std::optional<core::Modality> offering;
-    if (req->modality() != v1::MODALITY_UNSPECIFIED) {
-      CLINIC_ASSIGN_OR_RETURN(
-          offering, api::ModalityFromProto(req->modality(), "modality"));
-    }
-    CLINIC_ASSIGN_OR_RETURN(
-        storage::PageRequest page,
-        api::IdPageFromProto(req->page_size(), req->page_token()));
-    CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> list,
-                            clinic_->ListTherapists(offering, page));
-    const bool more = api::TrimPage(list, page.limit);
-    for (const core::Therapist& t : list) {
-      api::ToProto(t, resp->add_therapists());
-    }
-    if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("ListTherapists"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        std::optional<core::Modality> offering;
+        if (req->modality() != v1::MODALITY_UNSPECIFIED) {
+          CLINIC_ASSIGN_OR_RETURN(
+              offering, api::ModalityFromProto(req->modality(), "modality"));
+        }
+        CLINIC_ASSIGN_OR_RETURN(
+            storage::PageRequest page,
+            api::IdPageFromProto(req->page_size(), req->page_token()));
+        CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> list,
+                                clinic_->ListTherapists(offering, page));
+        const bool more = api::TrimPage(list, page.limit);
+        for (const core::Therapist& t : list) {
+          api::ToProto(t, resp->add_therapists());
+        }
+        if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* TherapistService::UpdateTherapist(
     grpc::CallbackServerContext* ctx, const v1::UpdateTherapistRequest* req,
     v1::Therapist* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Id id,
-        IdFromProto(IdKind::kTherapist, req->therapist().id(), "therapist.id"));
-    std::vector<std::string> paths(req->update_mask().paths().begin(),
-                                   req->update_mask().paths().end());
-    if (paths.empty()) {
-      paths.assign(std::begin(api::kTherapistFields),
-                   std::end(api::kTherapistFields));
-    }
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Therapist t,
-        clinic_->UpdateTherapist(id, [&](core::Therapist& t) -> absl::Status {
-          for (const std::string& path : paths) {
-            CLINIC_RETURN_IF_ERROR(
-                api::ApplyTherapistField(req->therapist(), path, &t));
-          }
-          return api::CheckTherapist(t);
-        }));
-    api::ToProto(t, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("UpdateTherapist"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id id, IdFromProto(IdKind::kTherapist, req->therapist().id(),
+                                     "therapist.id"));
+        std::vector<std::string> paths(req->update_mask().paths().begin(),
+                                       req->update_mask().paths().end());
+        if (paths.empty()) {
+          paths.assign(std::begin(api::kTherapistFields),
+                       std::end(api::kTherapistFields));
+        }
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Therapist t,
+            clinic_->UpdateTherapist(
+                id, [&](core::Therapist& t) -> absl::Status {
+                  for (const std::string& path : paths) {
+                    CLINIC_RETURN_IF_ERROR(
+                        api::ApplyTherapistField(req->therapist(), path, &t));
+                  }
+                  return api::CheckTherapist(t);
+                }));
+        api::ToProto(t, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* TherapistService::AddTimeOff(
     grpc::CallbackServerContext* ctx, const v1::AddTimeOffRequest* req,
     v1::TimeOff* resp) {
-  return Unary(ctx, [&]() -> absl::Status {
-    core::TimeOff off;
-    CLINIC_ASSIGN_OR_RETURN(
-        off.therapist_id,
-        IdFromProto(IdKind::kTherapist, req->therapist_id(), "therapist_id"));
-    const v1::TimeOff& in = req->time_off();
-    if (!in.has_start_time()) {
-      return api::InvalidField("time_off.start_time", "is required");
-    }
-    if (!in.has_end_time()) {
-      return api::InvalidField("time_off.end_time", "is required");
-    }
-    CLINIC_ASSIGN_OR_RETURN(
-        off.start, api::TimeFromProto(in.start_time(), "time_off.start_time"));
-    CLINIC_ASSIGN_OR_RETURN(
-        off.end, api::TimeFromProto(in.end_time(), "time_off.end_time"));
-    if (off.end <= off.start) {
-      return api::InvalidField("time_off.end_time", "must be after start_time");
-    }
-    CLINIC_RETURN_IF_ERROR(api::CheckText(in.reason(), "time_off.reason",
-                                          api::kMaxNoteLength, false));
-    off.reason = in.reason();
-    CLINIC_ASSIGN_OR_RETURN(off, clinic_->AddTimeOff(std::move(off)));
-    api::ToProto(off, resp);
-    return absl::OkStatus();
-  });
+  return Authorized(
+      ctx, *accounts_, Method("AddTimeOff"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        core::TimeOff off;
+        CLINIC_ASSIGN_OR_RETURN(
+            off.therapist_id, IdFromProto(IdKind::kTherapist,
+                                          req->therapist_id(), "therapist_id"));
+        const v1::TimeOff& in = req->time_off();
+        if (!in.has_start_time()) {
+          return api::InvalidField("time_off.start_time", "is required");
+        }
+        if (!in.has_end_time()) {
+          return api::InvalidField("time_off.end_time", "is required");
+        }
+        CLINIC_ASSIGN_OR_RETURN(
+            off.start,
+            api::TimeFromProto(in.start_time(), "time_off.start_time"));
+        CLINIC_ASSIGN_OR_RETURN(
+            off.end, api::TimeFromProto(in.end_time(), "time_off.end_time"));
+        if (off.end <= off.start) {
+          return api::InvalidField("time_off.end_time",
+                                   "must be after start_time");
+        }
+        CLINIC_RETURN_IF_ERROR(api::CheckText(in.reason(), "time_off.reason",
+                                              api::kMaxNoteLength, false));
+        off.reason = in.reason();
+        CLINIC_ASSIGN_OR_RETURN(off, clinic_->AddTimeOff(std::move(off)));
+        api::ToProto(off, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* TherapistService::DeleteTimeOff(
     grpc::CallbackServerContext* ctx, const v1::DeleteTimeOffRequest* req,
     google::protobuf::Empty*) {
-  return Unary(ctx, [&]() -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Id therapist_id,
-        IdFromProto(IdKind::kTherapist, req->therapist_id(), "therapist_id"));
-    CLINIC_ASSIGN_OR_RETURN(
-        core::Id id,
-        IdFromProto(IdKind::kTimeOff, req->time_off_id(), "time_off_id"));
-    return clinic_->DeleteTimeOff(therapist_id, id);
-  });
+  return Authorized(
+      ctx, *accounts_, Method("DeleteTimeOff"),
+      [&](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id therapist_id,
+            IdFromProto(IdKind::kTherapist, req->therapist_id(),
+                        "therapist_id"));
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Id id,
+            IdFromProto(IdKind::kTimeOff, req->time_off_id(), "time_off_id"));
+        return clinic_->DeleteTimeOff(therapist_id, id);
+      });
 }
 
 }  // namespace clinic

@@ -2,14 +2,18 @@
 #define CLINIC_SERVICES_THERAPISTS_THERAPIST_SERVICE_H_
 
 #include "clinic/v1/therapists.grpc.pb.h"
+#include "services/auth/accounts.h"
+#include "services/auth/policy.h"
 #include "services/clinic/clinic.h"
 
 namespace clinic {
 
-// clinic.v1.TherapistService over a Clinic, which must outlive it.
+// clinic.v1.TherapistService over a Clinic; Accounts authorizes every call.
+// Both must outlive the service.
 class TherapistService final : public v1::TherapistService::CallbackService {
  public:
-  explicit TherapistService(Clinic* clinic) : clinic_(clinic) {}
+  TherapistService(Clinic* clinic, auth::Accounts* accounts)
+      : clinic_(clinic), accounts_(accounts) {}
 
   grpc::ServerUnaryReactor* CreateTherapist(
       grpc::CallbackServerContext* ctx, const v1::CreateTherapistRequest* req,
@@ -32,6 +36,7 @@ class TherapistService final : public v1::TherapistService::CallbackService {
 
  private:
   Clinic* const clinic_;
+  auth::Accounts* const accounts_;
 };
 
 }  // namespace clinic

@@ -118,6 +118,7 @@ void List(benchmark::State& state, ClinicdProcess& server, bool flush) {
       state.ResumeTiming();
     }
     grpc::ClientContext ctx;
+    Authorize(ctx);
     v1::ListAvailableSlotsResponse out;
     if (!server.bookings().ListAvailableSlots(&ctx, req, &out).ok() ||
         out.slots_size() == 0) {

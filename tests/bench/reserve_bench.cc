@@ -38,6 +38,8 @@ struct Fixture {
     }
     for (int i = 0; i < kTherapists; ++i) {
       grpc::ClientContext c1, c2;
+      Authorize(c1);
+      Authorize(c2);
       v1::CreateTherapistRequest t;
       t.mutable_therapist()->set_display_name("Therapist " + std::to_string(i));
       t.mutable_therapist()->add_modalities(v1::SPORTS);
@@ -102,6 +104,7 @@ void BM_ReserveSlot(benchmark::State& state) {
   for (auto _ : state) {
     const v1::ReserveSlotRequest req = f.NextRequest();
     grpc::ClientContext ctx;
+    Authorize(ctx);
     v1::ReserveSlotResponse out;
     if (!f.server.bookings().ReserveSlot(&ctx, req, &out).ok()) ++rejected;
   }

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/integration/clinicd_process.h"
+
 namespace clinic::testing {
 
 struct CliResult {
@@ -24,7 +26,8 @@ std::ostream& operator<<(std::ostream& os, const CliResult& r);
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
 
 // Runs clinicctl with `args` and an environment holding only `env` plus
-// TZ=Asia/Tokyo (unless `env` sets TZ), so nothing of the test machine's
+// TZ=Asia/Tokyo and CLINIC_TOKEN=kAdminToken (unless `env` sets them), so
+// nothing of the test machine's
 // zone or CLINIC_* settings leaks in. stdin is /dev/null. A run that has
 // not finished after 60 s is killed (a hang, not a result).
 CliResult RunClinicctl(const std::vector<std::string>& args,

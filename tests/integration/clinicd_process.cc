@@ -23,7 +23,7 @@ std::string ReadFile(const std::string& path) {
 
 // Forks and execs clinicd with `args`, stdout and stderr to files.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& out,
-            const std::string& err) {
+            const std::string& err, const std::string& admin_token) {
   std::vector<char*> argv;
   static std::string binary = CLINICD_PATH;
   argv.push_back(binary.data());
@@ -35,6 +35,11 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& out,
     if (!freopen(out.c_str(), "w", stdout) ||
         !freopen(err.c_str(), "w", stderr)) {
       _exit(126);
+    }
+    if (admin_token.empty()) {
+      unsetenv("CLINIC_ADMIN_TOKEN");
+    } else {
+      setenv("CLINIC_ADMIN_TOKEN", admin_token.c_str(), 1);
     }
     execv(binary.c_str(), argv.data());
     _exit(127);
@@ -68,7 +73,7 @@ bool ClinicdProcess::Start(const std::vector<std::string>& extra_flags,
   std::vector<std::string> args = {"--db=" + db_path_, "--listen=127.0.0.1:0",
                                    "--port_file=" + port_file};
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
-  pid_ = Spawn(args, run_dir_.path() + "/stdout", err_file);
+  pid_ = Spawn(args, run_dir_.path() + "/stdout", err_file, admin_token_);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -126,7 +131,7 @@ int RunClinicdToExit(const std::vector<std::string>& flags,
                      std::string* stderr_text) {
   TempDir dir;
   const pid_t pid =
-      Spawn(flags, dir.path() + "/stdout", dir.path() + "/stderr");
+      Spawn(flags, dir.path() + "/stdout", dir.path() + "/stderr", kAdminToken);
   int status = 0;
   waitpid(pid, &status, 0);
   *stderr_text = ReadFile(dir.path() + "/stderr");

@@ -16,6 +16,16 @@
 
 namespace clinic::testing {
 
+// The first ADMIN's token of every clinicd a test starts (unless the test
+// sets another with set_admin_token).
+inline constexpr char kAdminToken[] = "clinic_test-admin-token-not-a-secret";
+
+// Sends `token` with the call as "authorization: Bearer <token>".
+inline void Authorize(grpc::ClientContext& ctx,
+                      const std::string& token = kAdminToken) {
+  ctx.AddMetadata("authorization", "Bearer " + token);
+}
+
 // A fresh temporary folder, removed with everything in it on destruction.
 class TempDir {
  public:
@@ -43,6 +53,10 @@ class ClinicdProcess {
   // SIGKILL and wait: a crash.
   void Kill();
 
+  // CLINIC_ADMIN_TOKEN of the next Start; empty: unset, so clinicd makes
+  // a token and writes it to admin.token beside the database.
+  void set_admin_token(std::string token) { admin_token_ = std::move(token); }
+
   std::string address() const;
   std::string stderr_text() const;  // what clinicd logged so far
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
@@ -53,6 +67,7 @@ class ClinicdProcess {
  private:
   std::string db_path_;
   TempDir run_dir_;  // port file and logs
+  std::string admin_token_ = kAdminToken;
   pid_t pid_ = -1;
   int port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
@@ -61,8 +76,8 @@ class ClinicdProcess {
   std::unique_ptr<v1::BookingService::Stub> bookings_;
 };
 
-// Runs clinicd with `flags` to completion (for flag errors); returns its
-// exit code and fills *stderr_text.
+// Runs clinicd with `flags` (and CLINIC_ADMIN_TOKEN=kAdminToken) to
+// completion, for flag errors; returns its exit code and fills *stderr_text.
 int RunClinicdToExit(const std::vector<std::string>& flags,
                      std::string* stderr_text);
 

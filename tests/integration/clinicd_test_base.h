@@ -22,6 +22,7 @@ inline std::unique_ptr<grpc::ClientContext> Ctx() {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() +
                     std::chrono::seconds(20));
+  Authorize(*ctx);
   return ctx;
 }
 
