@@ -280,7 +280,16 @@ absl::Status RunServer(const ServerOptions& options) {
       "clinicd: serving clinic.v1 on %s (SQLite %s, time zone %s, %s)\n",
       address.c_str(), options.db_path.c_str(), zone.name().c_str(),
       cache_name.c_str());
-  if (!demo.empty()) std::printf("%s\n", demo.c_str());
+  if (!demo.empty()) {
+    // clinicctl needs a token; the demo's user is the first ADMIN.
+    const std::string token_file = AdminTokenPath(options);
+    if (options.admin_token.empty() && std::filesystem::exists(token_file)) {
+      std::printf("first, give clinicctl the admin token:\n  export "
+                  "CLINIC_TOKEN=$(cat %s)\n",
+                  token_file.c_str());
+    }
+    std::printf("%s\n", demo.c_str());
+  }
   std::printf("clinicd: Ctrl-C stops it.\n");
   std::fflush(stdout);
 
