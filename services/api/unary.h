@@ -2,19 +2,36 @@
 #define CLINIC_SERVICES_API_UNARY_H_
 
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "services/api/authorize.h"
 #include "services/api/status.h"
+#include "services/core/deadline.h"
 #include "services/core/status_macros.h"
 
 namespace clinic::api {
 
+// The longest any call may take, whatever deadline its caller set (or
+// none): set once by clinicd before it serves. Default 30 s.
+void SetMaxCallTime(absl::Duration max);
+// The deadline a call runs under: its caller's, capped at SetMaxCallTime.
+absl::Time CallDeadline(const grpc::ServerContextBase& ctx);
+
 // Finishes a unary callback-API call with what `fn` returns (an
 // absl::Status; the response is filled by fn). The work runs inline on the
-// gRPC callback thread.
+// gRPC callback thread under the call's deadline (core::CallDeadline), and
+// not at all when that has passed.
 template <typename Fn>
 grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn&& fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const absl::Time deadline = CallDeadline(*ctx);
+  if (deadline <= absl::Now()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                 "the call's deadline passed before it ran"));
+    return reactor;
+  }
+  core::CallDeadline::Scope scope(deadline);
   reactor->Finish(ToGrpcStatus(fn()));
   return reactor;
 }

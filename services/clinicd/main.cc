@@ -40,6 +40,8 @@ ABSL_FLAG(bool, insecure_listen_any, false,
           "allow plaintext on a non-loopback --listen address");
 ABSL_FLAG(int, max_message_bytes, clinic::ServerOptions().max_message_bytes,
           "largest request or response message");
+ABSL_FLAG(absl::Duration, max_call_time, clinic::ServerOptions().max_call_time,
+          "the longest a call may take whatever its deadline, e.g. 30s");
 
 namespace {
 
@@ -85,6 +87,14 @@ int main(int argc, char** argv) {
   options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   options.insecure_listen_any = absl::GetFlag(FLAGS_insecure_listen_any);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.max_call_time = absl::GetFlag(FLAGS_max_call_time);
+  if (options.max_call_time <= absl::ZeroDuration() ||
+      options.max_message_bytes < 1024) {
+    std::fprintf(stderr,
+                 "clinicd: --max_call_time must be positive and "
+                 "--max_message_bytes at least 1024\n");
+    return 2;
+  }
   if (const char* token = std::getenv("CLINIC_ADMIN_TOKEN")) {
     options.admin_token = token;
   }

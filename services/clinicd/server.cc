@@ -22,6 +22,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/api/convert.h"
+#include "services/api/unary.h"
 #include "services/athletes/athlete_service.h"
 #include "services/auth/accounts.h"
 #include "services/bookings/booking_service.h"
@@ -254,6 +255,7 @@ absl::Status RunServer(const ServerOptions& options) {
   builder.AddListeningPort(options.listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
+  api::SetMaxCallTime(options.max_call_time);
   builder.RegisterService(&therapists);
   builder.RegisterService(&athletes);
   builder.RegisterService(&bookings);
@@ -284,9 +286,10 @@ absl::Status RunServer(const ServerOptions& options) {
     // clinicctl needs a token; the demo's user is the first ADMIN.
     const std::string token_file = AdminTokenPath(options);
     if (options.admin_token.empty() && std::filesystem::exists(token_file)) {
-      std::printf("first, give clinicctl the admin token:\n  export "
-                  "CLINIC_TOKEN=$(cat %s)\n",
-                  token_file.c_str());
+      std::printf(
+          "first, give clinicctl the admin token:\n  export "
+          "CLINIC_TOKEN=$(cat %s)\n",
+          token_file.c_str());
     }
     std::printf("%s\n", demo.c_str());
   }

@@ -49,6 +49,9 @@ struct ServerOptions {
 
   // The largest request or response message, in bytes.
   int max_message_bytes = 4 << 20;
+  // The longest a call may take, whatever deadline its caller set: calls
+  // waiting in the store's queues past it fail with DEADLINE_EXCEEDED.
+  absl::Duration max_call_time = absl::Seconds(30);
 };
 
 // Where the first ADMIN's new token is written: admin.token in the

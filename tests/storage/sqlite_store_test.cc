@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/core/deadline.h"
 #include "services/core/types.h"
 #include "services/storage/store.h"
 #include "tests/storage/sqlite_store_fixture.h"
@@ -858,6 +859,47 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileBookEachSlotOnce) {
     ASSERT_THAT(bookings, IsOk());
     EXPECT_EQ(bookings->size(), static_cast<size_t>(kSlots));
   }
+}
+
+}  // namespace
+}  // namespace clinic::storage
+
+namespace clinic::storage {
+namespace {
+
+// A call whose deadline passes while another Write holds the writer gives
+// up with DEADLINE_EXCEEDED, writes nothing, and the next Write works.
+TEST_F(SqliteStoreTest, WaitingWritersGiveUpAtTheirCallsDeadline) {
+  absl::Notification inside, release;
+  std::thread holder([&] {
+    EXPECT_THAT(store_->Write([&](Transaction& tx) {
+      inside.Notify();
+      release.WaitForNotification();
+      return tx.InsertAthlete(MakeAthlete("First")).status();
+    }),
+                IsOk());
+  });
+  inside.WaitForNotification();
+  {
+    core::CallDeadline::Scope scope(absl::Now() + absl::Milliseconds(50));
+    EXPECT_THAT(store_->Write([&](Transaction& tx) {
+      return tx.InsertAthlete(MakeAthlete("Late")).status();
+    }),
+                StatusIs(absl::StatusCode::kDeadlineExceeded,
+                         "deadline passed waiting to write"));
+  }
+  release.Notify();
+  holder.join();
+  EXPECT_NE(Insert(MakeAthlete("Next")), 0);
+  std::vector<std::string> names;
+  ASSERT_THAT(store_->Read([&](Reader& r) -> absl::Status {
+    absl::StatusOr<std::vector<core::Athlete>> all = r.ListAthletes({10, 0});
+    if (!all.ok()) return all.status();
+    for (const core::Athlete& a : *all) names.push_back(a.name);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(names, ::testing::ElementsAre("First", "Next"));
 }
 
 }  // namespace

@@ -17,9 +17,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/core/deadline.h"
 #include "services/core/ids.h"
 #include "services/core/status_macros.h"
 
@@ -1178,7 +1180,22 @@ SqliteStore::~SqliteStore() = default;
 
 absl::Status SqliteStore::Write(
     absl::FunctionRef<absl::Status(Transaction&)> fn) {
-  absl::MutexLock lock(&write_mu_);
+  // Writers queue here; a call gives up when its deadline passes first.
+  const absl::Time deadline = core::CallDeadline::Current();
+  if (!write_mu_.LockWhenWithDeadline(
+          absl::Condition(
+              +[](bool* busy) { return !*busy; }, &writer_busy_),
+          deadline)) {
+    write_mu_.Unlock();
+    return absl::DeadlineExceededError(
+        absl::StrCat("the call's deadline passed waiting to write to ", path_));
+  }
+  writer_busy_ = true;
+  write_mu_.Unlock();
+  absl::Cleanup done = [this] {
+    absl::MutexLock lock(&write_mu_);
+    writer_busy_ = false;
+  };
   SqliteConnection& c = *writer_;
   // Left over only if a previous ROLLBACK failed.
   if (c.in_transaction()) c.Run("ROLLBACK").IgnoreError();
@@ -1215,7 +1232,13 @@ bool SqliteStore::ReaderAvailable() const {
 }
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStore::AcquireReader() {
-  pool_mu_.LockWhen(absl::Condition(this, &SqliteStore::ReaderAvailable));
+  if (!pool_mu_.LockWhenWithDeadline(
+          absl::Condition(this, &SqliteStore::ReaderAvailable),
+          core::CallDeadline::Current())) {
+    pool_mu_.Unlock();
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the call's deadline passed waiting to read from ", path_));
+  }
   if (!idle_readers_.empty()) {
     std::unique_ptr<SqliteConnection> conn = std::move(idle_readers_.back());
     idle_readers_.pop_back();

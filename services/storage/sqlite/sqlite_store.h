@@ -48,7 +48,9 @@ class SqliteStore final : public Store {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   // See Store. Returns UNAVAILABLE when another process holds the write lock
-  // for longer than kBusyTimeoutMs.
+  // for longer than kBusyTimeoutMs, and DEADLINE_EXCEEDED when the calling
+  // thread's core::CallDeadline passes while waiting for another Write (or
+  // for a reader connection).
   absl::Status Write(absl::FunctionRef<absl::Status(Transaction&)> fn) override;
   absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) override;
 
@@ -64,8 +66,10 @@ class SqliteStore final : public Store {
 
   const std::string path_;
 
+  // One Write at a time uses the writer; the others wait for !writer_busy_.
   absl::Mutex write_mu_;
-  std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mu_);
+  bool writer_busy_ ABSL_GUARDED_BY(write_mu_) = false;
+  const std::unique_ptr<SqliteConnection> writer_;
 
   absl::Mutex pool_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_
