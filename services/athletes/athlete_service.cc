@@ -92,6 +92,7 @@ absl::Status AthleteService::MayRead(const auth::Caller& caller,
     storage::BookingFilter booked_with;
     booked_with.athlete_id = athlete_id;
     booked_with.therapist_id = *therapist;
+    booked_with.confirmed_only = true;
     CLINIC_ASSIGN_OR_RETURN(std::vector<core::Booking> bookings,
                             clinic_->ListBookings(booked_with, {}, 1));
     if (!bookings.empty()) return absl::OkStatus();

@@ -48,7 +48,7 @@ class AthleteService final : public v1::AthleteService::CallbackService {
                         const v1::AddEventRequest& req,
                         v1::AddEventResponse* resp);
   // OK when the caller may read the athlete's record: staff, the athlete,
-  // or a therapist they have booked.
+  // or a therapist with a confirmed session of theirs.
   absl::Status MayRead(const auth::Caller& caller, core::Id athlete_id);
 
   Clinic* const clinic_;

@@ -20,6 +20,14 @@ std::string Method(absl::string_view name) {
   return absl::StrCat(v1::TherapistService::service_full_name(), "/", name);
 }
 
+// Why a therapist is off is for staff and the therapist; others see when.
+void ToProtoFor(const auth::Caller& caller, const core::Therapist& t,
+                v1::Therapist* out) {
+  api::ToProto(t, out);
+  if (caller.staff() || caller.therapist() == t.id) return;
+  for (v1::TimeOff& off : *out->mutable_time_off()) off.clear_reason();
+}
+
 }  // namespace
 using core::IdKind;
 
@@ -55,7 +63,7 @@ grpc::ServerUnaryReactor* TherapistService::GetTherapist(
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kTherapist, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::Therapist t, clinic_->GetTherapist(id));
-        api::ToProto(t, resp);
+        ToProtoFor(caller, t, resp);
         return absl::OkStatus();
       });
 }
@@ -78,7 +86,7 @@ grpc::ServerUnaryReactor* TherapistService::ListTherapists(
                                 clinic_->ListTherapists(offering, page));
         const bool more = api::TrimPage(list, page.limit);
         for (const core::Therapist& t : list) {
-          api::ToProto(t, resp->add_therapists());
+          ToProtoFor(caller, t, resp->add_therapists());
         }
         if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
         return absl::OkStatus();
