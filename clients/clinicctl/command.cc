@@ -1,6 +1,11 @@
 #include "clients/clinicctl/command.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -14,6 +19,8 @@ namespace clinic::cli {
 namespace {
 
 constexpr absl::string_view kDefaultServer = "127.0.0.1:50051";
+// Certificates and keys are a few KB; anything much larger is not one.
+constexpr size_t kMaxPemBytes = 1 << 20;
 
 const std::vector<FlagSpec>& GlobalFlags() {
   static const auto* flags = new std::vector<FlagSpec>{
@@ -25,6 +32,13 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "print the response as protobuf JSON, nothing else on stdout"},
       {"timeout", "SECONDS",
        "give up on each call after this long (default 10)"},
+      {"tls-ca", "FILE",
+       "use TLS; verify clinicd with these PEM CA certificates (default "
+       "$CLINIC_TLS_CA)"},
+      {"tls-cert", "FILE",
+       "PEM client certificate for mutual TLS (default $CLINIC_TLS_CERT)"},
+      {"tls-key", "FILE",
+       "PEM private key of --tls-cert (default $CLINIC_TLS_KEY)"},
       {"help", "", "show help for the command"},
   };
   return *flags;
@@ -91,6 +105,33 @@ bool SwitchValue(absl::string_view value, bool* out) {
   return false;
 }
 
+// The text of the PEM file at `path`, or "" with *error saying why not.
+std::string ReadPem(const std::string& path, std::string* error) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = absl::StrCat("cannot read \"", path, "\": ", std::strerror(errno));
+    return "";
+  }
+  std::string text;
+  char buf[8192];
+  ssize_t n = 0;
+  while (text.size() <= kMaxPemBytes &&
+         ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))) {
+    if (n > 0) text.append(buf, static_cast<size_t>(n));
+  }
+  const int read_errno = n < 0 ? errno : 0;
+  close(fd);
+  if (read_errno != 0) {
+    *error =
+        absl::StrCat("cannot read \"", path, "\": ", std::strerror(read_errno));
+  } else if (text.size() > kMaxPemBytes) {
+    *error = absl::StrCat("\"", path, "\" is too large for a PEM file");
+  } else if (!absl::StrContains(text, "-----BEGIN ")) {
+    *error = absl::StrCat("\"", path, "\" is not a PEM file (no -----BEGIN)");
+  }
+  return error->empty() ? text : "";
+}
+
 }  // namespace
 
 bool Args::Has(absl::string_view flag) const {
@@ -135,6 +176,26 @@ Invocation CommandLine::Parse(
   if (inv.options.server.empty())
     inv.options.server = std::string(kDefaultServer);
   inv.options.token = env("CLINIC_TOKEN");
+  // The TLS files and where each came from, for errors.
+  struct TlsFile {
+    const char* flag;
+    const char* env;
+    std::string* path;
+    std::string* pem;
+    bool from_env = false;
+  };
+  TlsFile tls[] = {
+      {"tls-ca", "CLINIC_TLS_CA", &inv.options.tls_ca_file,
+       &inv.options.tls_ca},
+      {"tls-cert", "CLINIC_TLS_CERT", &inv.options.tls_cert_file,
+       &inv.options.tls_cert},
+      {"tls-key", "CLINIC_TLS_KEY", &inv.options.tls_key_file,
+       &inv.options.tls_key},
+  };
+  for (TlsFile& f : tls) {
+    *f.path = env(f.env);
+    f.from_env = !f.path->empty();
+  }
   const CommandSpec* command = nullptr;
   auto fail = [&inv, &command](std::string error) {
     inv.kind = Invocation::kUsageError;
@@ -220,6 +281,17 @@ Invocation CommandLine::Parse(
         return fail("--timeout must be a number of seconds in (0, 3600]");
       }
       inv.options.timeout_seconds = seconds;
+    } else if (absl::StartsWith(name, "tls-")) {
+      // An empty value would silently mean plaintext.
+      if (value.empty()) {
+        return fail(absl::StrCat("--", name, " needs a value (FILE)"));
+      }
+      for (TlsFile& f : tls) {
+        if (name == f.flag) {
+          *f.path = value;
+          f.from_env = false;
+        }
+      }
     } else if (!inv.args.flags_.emplace(name, value).second) {
       return fail(absl::StrCat("--", name, " is given twice"));
     }
@@ -275,6 +347,27 @@ Invocation CommandLine::Parse(
     if (f.required && !inv.args.Has(f.name)) {
       return fail(absl::StrCat("--", f.name, " is required"));
     }
+  }
+  auto named = [](const TlsFile& f) {
+    return absl::StrCat("--", f.flag, f.from_env ? " ($" : "",
+                        f.from_env ? f.env : "", f.from_env ? ")" : "");
+  };
+  const TlsFile &ca = tls[0], &cert = tls[1], &key = tls[2];
+  if (cert.path->empty() != key.path->empty()) {
+    return fail(absl::StrCat(named(cert.path->empty() ? key : cert),
+                             " needs --tls-",
+                             cert.path->empty() ? "cert" : "key"));
+  }
+  if (!cert.path->empty() && ca.path->empty()) {
+    return fail(
+        "--tls-cert and --tls-key need --tls-ca, the CA that signed "
+        "clinicd's certificate");
+  }
+  for (TlsFile& f : tls) {
+    if (f.path->empty()) continue;
+    std::string error;
+    *f.pem = ReadPem(*f.path, &error);
+    if (!error.empty()) return fail(absl::StrCat(named(f), ": ", error));
   }
   return inv;
 }

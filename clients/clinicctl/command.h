@@ -66,6 +66,17 @@ struct GlobalOptions {
   std::string token;   // --token, else $CLINIC_TOKEN
   bool json = false;   // --json
   double timeout_seconds = 10;  // --timeout
+  // TLS: the files of --tls-ca, --tls-cert and --tls-key (else
+  // $CLINIC_TLS_CA, $CLINIC_TLS_CERT, $CLINIC_TLS_KEY) and the PEM text
+  // Parse read from them. Without a CA the channel is plaintext; with one it
+  // is TLS verifying clinicd against it, and with a certificate and key
+  // clinicctl presents them (mutual TLS).
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // The result of reading argv.
@@ -82,7 +93,9 @@ class CommandLine {
  public:
   explicit CommandLine(std::vector<CommandSpec> commands);
 
-  // Reads argv[1..]; `env` gives CLINIC_SERVER and CLINIC_TOKEN.
+  // Reads argv[1..]; `env` gives CLINIC_SERVER, CLINIC_TOKEN and
+  // CLINIC_TLS_*. For a command to run, reads the TLS files: one that cannot
+  // be read is a usage error naming its flag.
   Invocation Parse(const std::vector<std::string>& argv,
                    const std::function<std::string(const char*)>& env) const;
 

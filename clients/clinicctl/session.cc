@@ -30,6 +30,18 @@ bool RejectionOf(const grpc::Status& status, google::rpc::Status* details,
   return false;
 }
 
+// TLS verifying clinicd against the CA the options name, with the client
+// certificate when given; plaintext without a CA.
+std::shared_ptr<grpc::ChannelCredentials> Credentials(
+    const GlobalOptions& options) {
+  if (options.tls_ca.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls_ca;
+  ssl.pem_private_key = options.tls_key;
+  ssl.pem_cert_chain = options.tls_cert;
+  return grpc::SslCredentials(ssl);
+}
+
 }  // namespace
 
 absl::Time FromProto(const google::protobuf::Timestamp& t) {
@@ -54,8 +66,7 @@ Session::Session(const CommandSpec& command, GlobalOptions options,
       options_(std::move(options)),
       out_(out),
       err_(err),
-      channel_(grpc::CreateChannel(options_.server,
-                                   grpc::InsecureChannelCredentials())),
+      channel_(grpc::CreateChannel(options_.server, Credentials(options_))),
       therapists_(v1::TherapistService::NewStub(channel_)),
       athletes_(v1::AthleteService::NewStub(channel_)),
       bookings_(v1::BookingService::NewStub(channel_)) {}
@@ -185,7 +196,10 @@ int Session::Fail(const grpc::Status& status, const BookHint& book) {
     case grpc::StatusCode::UNAVAILABLE:
       err_ << "clinicctl: cannot reach clinicd at " << options_.server << " ("
            << code << ": " << status.error_message()
-           << "); is it running? Set --server or CLINIC_SERVER.\n";
+           << "); is it running? Set --server or CLINIC_SERVER"
+           << (options_.tls_ca.empty()
+                   ? ", and --tls-ca if it serves TLS.\n"
+                   : "; check that --tls-ca signed its certificate.\n");
       break;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       err_ << "clinicctl: clinicd at " << options_.server

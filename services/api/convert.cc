@@ -72,13 +72,14 @@ absl::StatusOr<core::WorkingHours> HoursFromProto(const v1::WorkingHours& in,
   }
   auto minute = [&](const v1::TimeOfDay& t,
                     absl::string_view name) -> absl::StatusOr<int> {
-    const int m = t.hours() * 60 + t.minutes();
+    // The fields are checked before they are combined: hours * 60
+    // overflows int for hours a client may send.
     if (t.hours() < 0 || t.hours() > 24 || t.minutes() < 0 ||
-        t.minutes() > 59 || m > 24 * 60) {
+        t.minutes() > 59 || t.hours() * 60 + t.minutes() > 24 * 60) {
       return InvalidField(absl::StrCat(field, ".", name),
                           "must be a time of day from 00:00 to 24:00");
     }
-    return m;
+    return t.hours() * 60 + t.minutes();
   };
   core::WorkingHours h;
   // absl::Weekday counts from Monday = 0.

@@ -1,10 +1,12 @@
 #include "services/clinicd/server.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -13,18 +15,22 @@
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "services/api/convert.h"
 #include "services/api/unary.h"
 #include "services/athletes/athlete_service.h"
 #include "services/auth/accounts.h"
+#include "services/auth/token.h"
 #include "services/bookings/booking_service.h"
 #include "services/cache/memory/memory_cache.h"
 #include "services/cache/redis/redis_cache.h"
@@ -95,9 +101,14 @@ absl::StatusOr<std::string> ReadFile(const std::string& flag,
   return text.str();
 }
 
+// Whether `listen`'s host is a loopback address: "localhost", "[::1]" or
+// an IPv4 address in 127.0.0.0/8 (not a name that merely starts "127.").
 bool IsLoopback(const std::string& listen) {
   const std::string host = listen.substr(0, listen.rfind(':'));
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  in_addr v4;
+  return host == "localhost" || host == "[::1]" ||
+         (inet_pton(AF_INET, host.c_str(), &v4) == 1 &&
+          (ntohl(v4.s_addr) >> 24) == 127);
 }
 
 // TLS when a certificate is given (mutual with a client CA), else
@@ -140,27 +151,49 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
 // Creates the first ADMIN on an empty store and says where its token is.
 absl::Status BootstrapAdmin(auth::Accounts& accounts,
                             const ServerOptions& options) {
-  CLINIC_ASSIGN_OR_RETURN(std::optional<std::string> token,
-                          accounts.EnsureFirstAdmin(options.admin_token));
-  if (!token.has_value()) return absl::OkStatus();
   if (!options.admin_token.empty()) {
-    std::fprintf(stderr,
-                 "clinicd: created the first ADMIN user with the token in "
-                 "CLINIC_ADMIN_TOKEN\n");
+    CLINIC_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                            accounts.EnsureFirstAdmin(options.admin_token));
+    if (token.has_value()) {
+      std::fprintf(stderr,
+                   "clinicd: created the first ADMIN user with the token in "
+                   "CLINIC_ADMIN_TOKEN\n");
+    }
     return absl::OkStatus();
   }
+  CLINIC_ASSIGN_OR_RETURN(std::vector<core::User> users,
+                          accounts.ListUsers({1, 0}));
+  if (!users.empty()) return absl::OkStatus();
+  // The token is on disk before its admin is in the store: one that cannot
+  // be written must not leave an admin no one can ever use.
+  CLINIC_ASSIGN_OR_RETURN(const std::string text, auth::NewTokenText());
   const std::string path = AdminTokenPath(options);
+  const std::string draft = path + ".new";
   const int fd =
-      open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  const std::string line = *token + "\n";
-  const bool written =
-      fd >= 0 && fchmod(fd, 0600) == 0 &&
-      write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+      open(draft.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const std::string line = text + "\n";
+  const bool written = fd >= 0 && fchmod(fd, 0600) == 0 &&
+                       write(fd, line.data(), line.size()) ==
+                           static_cast<ssize_t>(line.size()) &&
+                       fsync(fd) == 0;
+  const int write_errno = errno;
   if (fd >= 0) close(fd);
   if (!written) {
+    std::remove(draft.c_str());
     return absl::UnavailableError(
-        absl::StrCat("cannot write the first admin token to ", path, ": ",
-                     std::strerror(errno)));
+        absl::StrCat("cannot write the first admin token to ", draft, ": ",
+                     std::strerror(write_errno)));
+  }
+  absl::StatusOr<std::optional<std::string>> token =
+      accounts.EnsureFirstAdmin(text);
+  if (!token.ok() || !token->has_value()) {  // or another clinicd was first
+    std::remove(draft.c_str());
+    return token.status();
+  }
+  if (std::rename(draft.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "created the first ADMIN user, but cannot move its token to ", path,
+        " (", std::strerror(errno), "): it is in ", draft));
   }
   std::fprintf(stderr,
                "clinicd: created the first ADMIN user; its token is in %s "
@@ -168,6 +201,62 @@ absl::Status BootstrapAdmin(auth::Accounts& accounts,
                path.c_str());
   return absl::OkStatus();
 }
+
+// A unary request gRPC cannot parse as its message (in practice proto3
+// text that is not UTF-8) never reaches clinicd's handlers, and gRPC
+// answers UNIMPLEMENTED with no message. Callers are told what is wrong
+// with INVALID_ARGUMENT instead, as for any other bad text.
+class UnparsableRequestInterceptor final
+    : public grpc::experimental::Interceptor {
+ public:
+  explicit UnparsableRequestInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : method_(info->method()) {}
+
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      unparsable_ = true;
+    }
+    if (unparsable_ &&
+        methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_STATUS) &&
+        !methods->GetSendStatus().ok()) {
+      // "/clinic.v1.AthleteService/CreateAthlete": the request's type.
+      std::string name = method_;
+      if (!name.empty() && name[0] == '/') name.erase(0, 1);
+      std::replace(name.begin(), name.end(), '/', '.');
+      const google::protobuf::MethodDescriptor* method =
+          google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+              name);
+      methods->ModifySendStatus(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat(
+              "the request is not a valid ",
+              method == nullptr ? "message" : method->input_type()->full_name(),
+              " (is its text valid UTF-8?)")));
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string method_;
+  bool unparsable_ = false;
+};
+
+class UnparsableRequestInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    if (info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY) {
+      return nullptr;
+    }
+    return new UnparsableRequestInterceptor(info);
+  }
+};
 
 absl::Status WritePortFile(const std::string& path, int port) {
   const std::string tmp = path + ".tmp";
@@ -255,6 +344,12 @@ absl::Status RunServer(const ServerOptions& options) {
   builder.AddListeningPort(options.listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<UnparsableRequestInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   api::SetMaxCallTime(options.max_call_time);
   builder.RegisterService(&therapists);
   builder.RegisterService(&athletes);
@@ -263,8 +358,15 @@ absl::Status RunServer(const ServerOptions& options) {
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--listen: cannot serve on ", options.listen));
+    if (options.tls_cert.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--listen: cannot serve on ", options.listen));
+    }
+    // gRPC reads the certificate and key only now.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--listen, --tls_cert, --tls_key: cannot serve TLS on ", options.listen,
+        ": the address is taken, or the files are not a PEM certificate "
+        "chain and its private key"));
   }
   const std::string address = absl::StrCat(
       options.listen.substr(0, options.listen.rfind(':')), ":", port);

@@ -2,6 +2,8 @@
 // usage error, before anything is sent.
 #include "clients/clinicctl/command.h"
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -84,6 +86,128 @@ TEST(CommandLineTest, GlobalFlagsGoAnywhereAndBeatTheEnvironment) {
             "127.0.0.1:50051");
 }
 
+// Files of the running test in the temporary folder, removed after it.
+class ScratchFiles {
+ public:
+  ~ScratchFiles() {
+    for (const std::string& path : paths_) std::remove(path.c_str());
+  }
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path =
+        ::testing::TempDir() +
+        ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+        name;
+    std::ofstream(path) << text;
+    paths_.push_back(path);
+    return path;
+  }
+
+ private:
+  std::vector<std::string> paths_;
+};
+
+TEST(CommandLineTest, TlsFlagsReadTheirFilesAndBeatTheEnvironment) {
+  ScratchFiles files;
+  const std::string ca =
+      files.Write("ca.pem", "-----BEGIN CERTIFICATE-----\nA\n");
+  const std::string cert =
+      files.Write("cert.pem", "-----BEGIN CERTIFICATE-----\nB\n");
+  const std::string key =
+      files.Write("key.pem", "-----BEGIN PRIVATE KEY-----\nC\n");
+  const std::string env_ca =
+      files.Write("env-ca.pem", "-----BEGIN CERTIFICATE-----\nD\n");
+
+  Invocation inv = Parse({"--tls-ca", ca, "therapist", "show", "th_1",
+                          "--tls-cert=" + cert, "--tls-key", key},
+                         {{"CLINIC_TLS_CA", env_ca}});
+  ASSERT_EQ(inv.kind, Invocation::kRun) << inv.error;
+  EXPECT_THAT(inv.args.positional(), ElementsAre("th_1"));
+  EXPECT_EQ(inv.options.tls_ca_file, ca);
+  EXPECT_EQ(inv.options.tls_ca, "-----BEGIN CERTIFICATE-----\nA\n");
+  EXPECT_EQ(inv.options.tls_cert, "-----BEGIN CERTIFICATE-----\nB\n");
+  EXPECT_EQ(inv.options.tls_key, "-----BEGIN PRIVATE KEY-----\nC\n");
+
+  inv = Parse({"therapist", "show", "th_1"}, {{"CLINIC_TLS_CA", env_ca},
+                                              {"CLINIC_TLS_CERT", cert},
+                                              {"CLINIC_TLS_KEY", key}});
+  ASSERT_EQ(inv.kind, Invocation::kRun) << inv.error;
+  EXPECT_EQ(inv.options.tls_ca_file, env_ca);
+  EXPECT_EQ(inv.options.tls_ca, "-----BEGIN CERTIFICATE-----\nD\n");
+  EXPECT_EQ(inv.options.tls_cert_file, cert);
+  EXPECT_EQ(inv.options.tls_key_file, key);
+  EXPECT_EQ(inv.options.tls_key, "-----BEGIN PRIVATE KEY-----\nC\n");
+
+  // Server-only TLS needs just the CA; no CA at all is plaintext.
+  inv = Parse({"therapist", "show", "th_1", "--tls-ca", ca});
+  ASSERT_EQ(inv.kind, Invocation::kRun) << inv.error;
+  EXPECT_EQ(inv.options.tls_ca, "-----BEGIN CERTIFICATE-----\nA\n");
+  EXPECT_EQ(inv.options.tls_cert, "");
+  inv = Parse({"therapist", "show", "th_1"});
+  ASSERT_EQ(inv.kind, Invocation::kRun) << inv.error;
+  EXPECT_EQ(inv.options.tls_ca_file, "");
+  EXPECT_EQ(inv.options.tls_ca, "");
+}
+
+TEST(CommandLineTest, BadTlsFilesAreUsageErrorsNamingTheFlag) {
+  ScratchFiles files;
+  const std::string ca =
+      files.Write("ca.pem", "-----BEGIN CERTIFICATE-----\nA\n");
+  const std::string cert =
+      files.Write("cert.pem", "-----BEGIN CERTIFICATE-----\nB\n");
+  const std::string key =
+      files.Write("key.pem", "-----BEGIN PRIVATE KEY-----\nC\n");
+  const std::string der = files.Write("ca.der", std::string("0\x82\x01\n", 5));
+  const std::string missing = ::testing::TempDir() + "no-such-dir/ca.pem";
+  struct Case {
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> env;
+    std::string error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--tls-ca", missing},
+            {},
+            "--tls-ca: cannot read \"" + missing +
+                "\": No such file or directory"},
+           {{},
+            {{"CLINIC_TLS_CA", missing}},
+            "--tls-ca ($CLINIC_TLS_CA): cannot read \"" + missing +
+                "\": No such file or directory"},
+           {{"--tls-ca", ca, "--tls-cert", cert, "--tls-key", missing},
+            {},
+            "--tls-key: cannot read \"" + missing +
+                "\": No such file or directory"},
+           {{"--tls-ca", ::testing::TempDir()},
+            {},
+            "--tls-ca: cannot read \"" + ::testing::TempDir() +
+                "\": Is a directory"},
+           {{"--tls-ca", der},
+            {},
+            "--tls-ca: \"" + der + "\" is not a PEM file (no -----BEGIN)"},
+           {{"--tls-ca="}, {}, "--tls-ca needs a value (FILE)"},
+           {{"--tls-ca", ca, "--tls-cert", cert},
+            {},
+            "--tls-cert needs --tls-key"},
+           {{"--tls-ca", ca},
+            {{"CLINIC_TLS_KEY", key}},
+            "--tls-key ($CLINIC_TLS_KEY) needs --tls-cert"},
+           {{"--tls-cert", cert, "--tls-key", key},
+            {},
+            "--tls-cert and --tls-key need --tls-ca, the CA that signed "
+            "clinicd's certificate"},
+       }) {
+    std::vector<std::string> argv = {"therapist", "show", "th_1"};
+    argv.insert(argv.end(), c.argv.begin(), c.argv.end());
+    Invocation inv = Parse(argv, c.env);
+    EXPECT_EQ(inv.kind, Invocation::kUsageError) << c.error;
+    EXPECT_EQ(inv.error, c.error);
+    ASSERT_NE(inv.command, nullptr) << c.error;
+    EXPECT_EQ(inv.command->path, "therapist show");
+  }
+  // Help needs no files.
+  Invocation inv = Parse({"therapist", "show", "--help", "--tls-ca", missing});
+  EXPECT_EQ(inv.kind, Invocation::kHelp);
+}
+
 TEST(CommandLineTest, ValuesMayLookLikeAnything) {
   Invocation inv = Parse({"therapist", "add", "--name", "--weird-name--"});
   ASSERT_EQ(inv.kind, Invocation::kRun) << inv.error;
@@ -151,9 +275,14 @@ TEST(CommandLineTest, HelpForEverythingAGroupOrACommand) {
   EXPECT_THAT(help, HasSubstr("--athlete ID"));
   EXPECT_THAT(help, HasSubstr("who (required)"));
   EXPECT_THAT(help, HasSubstr("--server HOST:PORT"));
+  EXPECT_THAT(help, HasSubstr("--tls-ca FILE"));
+  EXPECT_THAT(help, HasSubstr("--tls-cert FILE"));
+  EXPECT_THAT(help, HasSubstr("--tls-key FILE"));
+  EXPECT_THAT(help, HasSubstr("$CLINIC_TLS_CA"));
   EXPECT_THAT(help, HasSubstr("Examples:\n  clinicctl book --athlete ath_1\n"));
   EXPECT_THAT(Line().Overview(),
               HasSubstr("  bookings show BOOKING_ID  show one\n"));
+  EXPECT_THAT(Line().Overview(), HasSubstr("--tls-key FILE"));
 }
 
 }  // namespace

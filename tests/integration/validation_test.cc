@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/clinicd_test_base.h"
+#include "tests/integration/store_snapshot.h"
 
 namespace clinic::testing {
 namespace {
@@ -27,30 +28,6 @@ class ValidationTest : public ClinicdTest {
                         &out)
                     .ok());
     booking_ = out.booking().id();
-  }
-
-  // Everything the API can show, as text.
-  std::string Snapshot() {
-    std::string text;
-    v1::ListTherapistsResponse therapists;
-    EXPECT_TRUE(
-        server_.therapists().ListTherapists(Ctx().get(), {}, &therapists).ok());
-    text += therapists.DebugString();
-    v1::ListAthletesResponse athletes;
-    EXPECT_TRUE(
-        server_.athletes().ListAthletes(Ctx().get(), {}, &athletes).ok());
-    text += athletes.DebugString();
-    v1::ListEventsRequest events_req;
-    events_req.set_athlete_id(athlete_);
-    v1::ListEventsResponse events;
-    EXPECT_TRUE(
-        server_.athletes().ListEvents(Ctx().get(), events_req, &events).ok());
-    text += events.DebugString();
-    v1::ListBookingsRequest bookings_req;
-    bookings_req.set_include_cancelled(true);
-    for (const v1::Booking& b : ListBookings(bookings_req))
-      text += b.DebugString();
-    return text;
   }
 
   std::string therapist_, athlete_, booking_;
@@ -230,14 +207,14 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
        }},
   };
 
-  const std::string before = Snapshot();
+  const std::string before = StoreSnapshot(server_);
   for (const BadCall& bad : calls) {
     SCOPED_TRACE(bad.name);
     const grpc::Status s = bad.call(*this);
     EXPECT_EQ(s.error_code(), bad.code) << s.error_message();
     EXPECT_THAT(s.error_message(), HasSubstr(bad.names));
   }
-  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(StoreSnapshot(server_), before);
 }
 
 TEST_F(ValidationTest, UpdateTherapistChangesOnlyTheMaskedFields) {
