@@ -56,8 +56,8 @@ absl::Status MayRead(const auth::Caller& caller, const core::Booking& b) {
       caller.therapist() == b.therapist_id) {
     return absl::OkStatus();
   }
-  return caller.Denied(
-      absl::StrCat("for booking ", core::FormatId(core::IdKind::kBooking, b.id)));
+  return caller.Denied(absl::StrCat(
+      "for booking ", core::FormatId(core::IdKind::kBooking, b.id)));
 }
 
 using api::Authorized;
@@ -134,6 +134,15 @@ absl::StatusOr<SlotQuery> SlotQueryFromProto(
 
 }  // namespace
 
+absl::StatusOr<core::Booking> BookingService::BookingToChange(
+    const auth::Caller& caller, const std::string& booking_id) {
+  CLINIC_ASSIGN_OR_RETURN(
+      core::Id id, IdFromProto(IdKind::kBooking, booking_id, "booking_id"));
+  CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->GetBooking(id));
+  CLINIC_RETURN_IF_ERROR(caller.ForAthlete(b.athlete_id));
+  return b;
+}
+
 absl::Status BookingService::Respond(const Reservation& r,
                                      const SessionSpec& spec,
                                      v1::ReserveSlotResponse* resp) {
@@ -203,15 +212,12 @@ grpc::ServerUnaryReactor* BookingService::CancelBooking(
   return Authorized(
       ctx, *accounts_, Method("CancelBooking"),
       [&](const auth::Caller& caller) -> absl::Status {
-        CLINIC_ASSIGN_OR_RETURN(
-            core::Id id,
-            IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
-        CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->GetBooking(id));
-        CLINIC_RETURN_IF_ERROR(caller.ForAthlete(b.athlete_id));
+        CLINIC_ASSIGN_OR_RETURN(core::Booking b,
+                                BookingToChange(caller, req->booking_id()));
         CLINIC_RETURN_IF_ERROR(api::CheckText(req->reason(), "reason",
                                               api::kMaxNoteLength, false));
         CLINIC_ASSIGN_OR_RETURN(
-            b, clinic_->Cancel(id, req->reason(), caller.actor()));
+            b, clinic_->Cancel(b.id, req->reason(), caller.actor()));
         api::ToProto(b, resp);
         return absl::OkStatus();
       });
@@ -223,18 +229,15 @@ grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
   return Authorized(
       ctx, *accounts_, Method("RescheduleBooking"),
       [&](const auth::Caller& caller) -> absl::Status {
-        CLINIC_ASSIGN_OR_RETURN(
-            core::Id id,
-            IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
-        CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->GetBooking(id));
-        CLINIC_RETURN_IF_ERROR(caller.ForAthlete(b.athlete_id));
+        CLINIC_ASSIGN_OR_RETURN(core::Booking b,
+                                BookingToChange(caller, req->booking_id()));
         if (!req->has_start_time())
           return InvalidField("start_time", "is required");
         CLINIC_ASSIGN_OR_RETURN(
             absl::Time start,
             api::TimeFromProto(req->start_time(), "start_time"));
-        CLINIC_ASSIGN_OR_RETURN(Reservation r,
-                                clinic_->Reschedule(id, start, caller.actor()));
+        CLINIC_ASSIGN_OR_RETURN(
+            Reservation r, clinic_->Reschedule(b.id, start, caller.actor()));
         HideOthersSessions(caller, r.verdict);
         SessionSpec spec;
         spec.athlete_id = r.booking.athlete_id;
