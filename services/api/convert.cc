@@ -267,6 +267,9 @@ absl::StatusOr<storage::BookingCursor> BookingCursorFromPageToken(
   if (token.empty()) return cursor;
   CLINIC_ASSIGN_OR_RETURN(std::vector<int64_t> f,
                           DecodePageToken(token, "bk", 2));
+  if (f[1] < 0) {
+    return InvalidField("page_token", "is not a token this list returned");
+  }
   cursor.start = absl::FromUnixMicros(f[0]);
   cursor.id = f[1];
   return cursor;
@@ -283,6 +286,10 @@ absl::StatusOr<std::optional<core::Slot>> SlotFromPageToken(
   if (token.empty()) return std::nullopt;
   CLINIC_ASSIGN_OR_RETURN(std::vector<int64_t> f,
                           DecodePageToken(token, "slot", 3));
+  if (f[1] < 0 || f[2] < static_cast<int64_t>(core::Modality::kDeepTissue) ||
+      f[2] > static_cast<int64_t>(core::Modality::kSports)) {
+    return InvalidField("page_token", "is not a token this list returned");
+  }
   core::Slot slot;
   slot.start = absl::FromUnixSeconds(f[0]);
   slot.therapist_id = f[1];

@@ -466,7 +466,8 @@ TEST_F(CommandsTest, ExportIcsIsOneEventPerBookingInUtc) {
        std::vector<std::pair<std::string, int>>{{first, 10}, {second, 15}}) {
     const auto it = std::find_if(
         events.begin(), events.end(),
-        [&](const auto& e) { return absl::StrContains(e.first, id); });
+        // C++17 lambdas cannot capture a structured binding (clang rejects it).
+        [&id = id](const auto& e) { return absl::StrContains(e.first, id); });
     ASSERT_NE(it, events.end()) << "no UID with " << id;
     EXPECT_THAT(it->second,
                 Contains(absl::StrCat(
