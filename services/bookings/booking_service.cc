@@ -134,13 +134,14 @@ absl::StatusOr<SlotQuery> SlotQueryFromProto(
 
 }  // namespace
 
-absl::StatusOr<core::Booking> BookingService::BookingToChange(
+absl::StatusOr<core::Id> BookingService::BookingToChange(
     const auth::Caller& caller, const std::string& booking_id) {
   CLINIC_ASSIGN_OR_RETURN(
       core::Id id, IdFromProto(IdKind::kBooking, booking_id, "booking_id"));
+  if (caller.staff()) return id;  // no need to read whose it is
   CLINIC_ASSIGN_OR_RETURN(core::Booking b, clinic_->GetBooking(id));
   CLINIC_RETURN_IF_ERROR(caller.ForAthlete(b.athlete_id));
-  return b;
+  return id;
 }
 
 absl::Status BookingService::Respond(const Reservation& r,
@@ -209,18 +210,19 @@ grpc::ServerUnaryReactor* BookingService::ReserveSlot(
 grpc::ServerUnaryReactor* BookingService::CancelBooking(
     grpc::CallbackServerContext* ctx, const v1::CancelBookingRequest* req,
     v1::Booking* resp) {
-  return Authorized(
-      ctx, *accounts_, Method("CancelBooking"),
-      [&](const auth::Caller& caller) -> absl::Status {
-        CLINIC_ASSIGN_OR_RETURN(core::Booking b,
-                                BookingToChange(caller, req->booking_id()));
-        CLINIC_RETURN_IF_ERROR(api::CheckText(req->reason(), "reason",
-                                              api::kMaxNoteLength, false));
-        CLINIC_ASSIGN_OR_RETURN(
-            b, clinic_->Cancel(b.id, req->reason(), caller.actor()));
-        api::ToProto(b, resp);
-        return absl::OkStatus();
-      });
+  return Authorized(ctx, *accounts_, Method("CancelBooking"),
+                    [&](const auth::Caller& caller) -> absl::Status {
+                      CLINIC_ASSIGN_OR_RETURN(
+                          core::Id id,
+                          BookingToChange(caller, req->booking_id()));
+                      CLINIC_RETURN_IF_ERROR(api::CheckText(
+                          req->reason(), "reason", api::kMaxNoteLength, false));
+                      CLINIC_ASSIGN_OR_RETURN(
+                          core::Booking b,
+                          clinic_->Cancel(id, req->reason(), caller.actor()));
+                      api::ToProto(b, resp);
+                      return absl::OkStatus();
+                    });
 }
 
 grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
@@ -229,15 +231,15 @@ grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
   return Authorized(
       ctx, *accounts_, Method("RescheduleBooking"),
       [&](const auth::Caller& caller) -> absl::Status {
-        CLINIC_ASSIGN_OR_RETURN(core::Booking b,
+        CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 BookingToChange(caller, req->booking_id()));
         if (!req->has_start_time())
           return InvalidField("start_time", "is required");
         CLINIC_ASSIGN_OR_RETURN(
             absl::Time start,
             api::TimeFromProto(req->start_time(), "start_time"));
-        CLINIC_ASSIGN_OR_RETURN(
-            Reservation r, clinic_->Reschedule(b.id, start, caller.actor()));
+        CLINIC_ASSIGN_OR_RETURN(Reservation r,
+                                clinic_->Reschedule(id, start, caller.actor()));
         HideOthersSessions(caller, r.verdict);
         SessionSpec spec;
         spec.athlete_id = r.booking.athlete_id;

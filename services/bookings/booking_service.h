@@ -42,10 +42,10 @@ class BookingService final : public v1::BookingService::CallbackService {
       v1::ListAvailableSlotsResponse* resp) override;
 
  private:
-  // The booking `booking_id` names, when the caller may move or cancel it
-  // (staff, or its athlete).
-  absl::StatusOr<core::Booking> BookingToChange(const auth::Caller& caller,
-                                                const std::string& booking_id);
+  // The id of the booking `booking_id` names, when the caller may move or
+  // cancel it (staff, or its athlete).
+  absl::StatusOr<core::Id> BookingToChange(const auth::Caller& caller,
+                                           const std::string& booking_id);
   // The response of a reservation or a move of `spec`, or its rejection
   // status with suggestions.
   absl::Status Respond(const Reservation& r, const SessionSpec& spec,

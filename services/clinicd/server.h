@@ -54,10 +54,6 @@ struct ServerOptions {
   absl::Duration max_call_time = absl::Seconds(30);
 };
 
-// Where the first ADMIN's new token is written: admin.token in the
-// database's folder.
-std::string AdminTokenPath(const ServerOptions& options);
-
 // Serves until SIGINT or SIGTERM. Returns INVALID_ARGUMENT for bad options
 // (unknown zone, unreadable rules), the store's error when it can't open,
 // OK after a clean shutdown.

@@ -1,0 +1,80 @@
+#include "services/clinicd/bootstrap.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/auth/token.h"
+#include "services/core/status_macros.h"
+
+namespace clinic {
+
+std::string AdminTokenPath(const ServerOptions& options) {
+  const std::filesystem::path db(options.db_path);
+  return (db.has_parent_path() ? db.parent_path() / "admin.token"
+                               : std::filesystem::path("admin.token"))
+      .string();
+}
+
+absl::Status BootstrapAdmin(auth::Accounts& accounts,
+                            const ServerOptions& options) {
+  if (!options.admin_token.empty()) {
+    CLINIC_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                            accounts.EnsureFirstAdmin(options.admin_token));
+    if (token.has_value()) {
+      std::fprintf(stderr,
+                   "clinicd: created the first ADMIN user with the token in "
+                   "CLINIC_ADMIN_TOKEN\n");
+    }
+    return absl::OkStatus();
+  }
+  CLINIC_ASSIGN_OR_RETURN(std::vector<core::User> users,
+                          accounts.ListUsers({1, 0}));
+  if (!users.empty()) return absl::OkStatus();
+  // The token is on disk before its admin is in the store: one that cannot
+  // be written must not leave an admin no one can ever use.
+  CLINIC_ASSIGN_OR_RETURN(const std::string text, auth::NewTokenText());
+  const std::string path = AdminTokenPath(options);
+  const std::string draft = path + ".new";
+  const int fd =
+      open(draft.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const std::string line = text + "\n";
+  const bool written = fd >= 0 && fchmod(fd, 0600) == 0 &&
+                       write(fd, line.data(), line.size()) ==
+                           static_cast<ssize_t>(line.size()) &&
+                       fsync(fd) == 0;
+  const int write_errno = errno;
+  if (fd >= 0) close(fd);
+  if (!written) {
+    std::remove(draft.c_str());
+    return absl::UnavailableError(
+        absl::StrCat("cannot write the first admin token to ", draft, ": ",
+                     std::strerror(write_errno)));
+  }
+  absl::StatusOr<std::optional<std::string>> token =
+      accounts.EnsureFirstAdmin(text);
+  if (!token.ok() || !token->has_value()) {  // or another clinicd was first
+    std::remove(draft.c_str());
+    return token.status();
+  }
+  if (std::rename(draft.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "created the first ADMIN user, but cannot move its token to ", path,
+        " (", std::strerror(errno), "): it is in ", draft));
+  }
+  std::fprintf(stderr,
+               "clinicd: created the first ADMIN user; its token is in %s "
+               "(mode 0600)\n",
+               path.c_str());
+  return absl::OkStatus();
+}
+
+}  // namespace clinic

@@ -1,0 +1,29 @@
+// How clinicd meets the network: TLS or loopback-only plaintext, and the
+// answer to requests gRPC cannot decode.
+#ifndef CLINIC_SERVICES_CLINICD_TRANSPORT_H_
+#define CLINIC_SERVICES_CLINICD_TRANSPORT_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/support/server_interceptor.h"
+#include "services/clinicd/server.h"
+
+namespace clinic {
+
+// TLS when options.tls_cert is given (mutual with tls_client_ca), else
+// plaintext, which only a loopback --listen or insecure_listen_any allows.
+// INVALID_ARGUMENT naming the flag otherwise, or for an unreadable file.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const ServerOptions& options);
+
+// Interceptors that answer a unary request gRPC could not parse (text that
+// is not UTF-8) with INVALID_ARGUMENT naming its type, where gRPC alone
+// says UNIMPLEMENTED with no message.
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+UnparsableRequestInterceptors();
+
+}  // namespace clinic
+
+#endif  // CLINIC_SERVICES_CLINICD_TRANSPORT_H_
