@@ -26,28 +26,25 @@ void HideOthersSessions(const auth::Caller& caller, core::Verdict& verdict) {
   }
 }
 
-// ATHLETE and THERAPIST callers list only their own sessions: an unset
-// filter becomes theirs, another's is PERMISSION_DENIED.
+// ATHLETE and THERAPIST callers list only their own sessions: the filter is
+// narrowed to them (a therapist asking for an athlete gets their sessions
+// with that athlete); naming another athlete (therapist) is
+// PERMISSION_DENIED.
 absl::Status ScopeToCaller(const auth::Caller& caller,
                            storage::BookingFilter& filter) {
   if (caller.staff()) return absl::OkStatus();
-  const std::optional<core::Id> athlete = caller.athlete();
-  const std::optional<core::Id> therapist = caller.therapist();
-  if ((athlete && filter.athlete_id == *athlete) ||
-      (therapist && filter.therapist_id == *therapist)) {
-    return absl::OkStatus();
+  auto narrow = [&](std::optional<core::Id> own, core::Id& id) {
+    if (id == 0) id = *own;
+    return id == *own ? absl::OkStatus()
+                      : caller.Denied("for another's bookings");
+  };
+  if (const std::optional<core::Id> athlete = caller.athlete()) {
+    return narrow(athlete, filter.athlete_id);
   }
-  if (filter.athlete_id == 0 && filter.therapist_id == 0) {
-    if (athlete) {
-      filter.athlete_id = *athlete;
-      return absl::OkStatus();
-    }
-    if (therapist) {
-      filter.therapist_id = *therapist;
-      return absl::OkStatus();
-    }
+  if (const std::optional<core::Id> therapist = caller.therapist()) {
+    return narrow(therapist, filter.therapist_id);
   }
-  return caller.Denied("for another's bookings");
+  return caller.Denied("");
 }
 
 // Reading a booking: staff, its athlete or its therapist.
