@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "clients/clinicctl/table.h"
+#include "services/core/text.h"
 
 namespace clinic::cli {
 namespace {
@@ -204,6 +205,13 @@ Invocation CommandLine::Parse(
     return inv;
   };
 
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (!core::CodePoints(argv[i], /*allow_control=*/true).has_value()) {
+      return fail(absl::StrCat("argument ", i + 1,
+                               " is not UTF-8 text; check the terminal's "
+                               "encoding"));
+    }
+  }
   bool help = false;
   std::vector<std::string> words;  // the command's words, then positionals
   size_t i = 0;

@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "services/api/status.h"
 #include "services/core/status_macros.h"
+#include "services/core/text.h"
 
 namespace clinic::api {
 namespace {
@@ -22,47 +23,6 @@ namespace {
 constexpr int64_t kMinTimestampSeconds = -62135596800;
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
 constexpr int32_t kNanosPerSecond = 1000000000;
-
-// Counts the code points of `s`; false when it is not valid UTF-8 (overlong
-// forms and surrogates included) or holds a control character.
-bool ScanText(absl::string_view s, int* code_points) {
-  *code_points = 0;
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = s[i];
-    uint32_t cp;
-    int len;
-    if (c < 0x80) {
-      cp = c;
-      len = 1;
-    } else if ((c & 0xE0) == 0xC0) {
-      cp = c & 0x1F;
-      len = 2;
-    } else if ((c & 0xF0) == 0xE0) {
-      cp = c & 0x0F;
-      len = 3;
-    } else if ((c & 0xF8) == 0xF0) {
-      cp = c & 0x07;
-      len = 4;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    for (int k = 1; k < len; ++k) {
-      const unsigned char cc = s[i + k];
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[len] || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) return false;
-    i += len;
-    ++*code_points;
-  }
-  return true;
-}
 
 absl::StatusOr<core::WorkingHours> HoursFromProto(const v1::WorkingHours& in,
                                                   const std::string& field) {
@@ -213,14 +173,15 @@ v1::EventKind ToProto(core::EventKind k) {
 
 absl::Status CheckText(absl::string_view text, absl::string_view field,
                        int max_chars, bool required) {
-  int chars = 0;
-  if (!ScanText(text, &chars)) {
+  const std::optional<int> chars =
+      core::CodePoints(text, /*allow_control=*/false);
+  if (!chars.has_value()) {
     return InvalidField(field,
                         "must be valid UTF-8 without control characters");
   }
-  if (chars > max_chars) {
+  if (*chars > max_chars) {
     return InvalidField(field, absl::StrCat("must be at most ", max_chars,
-                                            " characters, got ", chars));
+                                            " characters, got ", *chars));
   }
   if (required && absl::StripAsciiWhitespace(text).empty()) {
     return InvalidField(field, "is required");

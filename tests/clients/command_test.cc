@@ -244,6 +244,15 @@ TEST(CommandLineTest, UsageErrorsSayWhatIsWrongAndKeepTheCommand) {
   }
 }
 
+TEST(CommandLineTest, ArgumentsMustBeUtf8) {
+  Invocation inv = Parse({"book", "--athlete", "Zo\xeb"});
+  EXPECT_EQ(inv.kind, Invocation::kUsageError);
+  EXPECT_EQ(inv.error,
+            "argument 3 is not UTF-8 text; check the terminal's encoding");
+  EXPECT_EQ(Parse({"therapist", "add", "--name", "Zo\xc3\xab"}).kind,
+            Invocation::kRun);
+}
+
 TEST(CommandLineTest, UnknownCommandsAndBareGroups) {
   Invocation inv = Parse({"frobnicate"});
   EXPECT_EQ(inv.kind, Invocation::kUsageError);
