@@ -293,21 +293,23 @@ int Session::PrintJson(const google::protobuf::Message& message) {
   return kExitOk;
 }
 
+absl::TimeZone Session::DisplayZone() {
+  absl::TimeZone zone;
+  if (!Zone(&zone).ok()) zone = absl::UTCTimeZone();
+  return zone;
+}
+
 std::string Session::WhenArg(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", t, *zone_);
+  return absl::FormatTime("%Y-%m-%d %H:%M", t, DisplayZone());
 }
 
 std::string Session::Format(const google::protobuf::Timestamp& t) {
-  absl::TimeZone zone;
-  if (!Zone(&zone).ok()) zone = absl::UTCTimeZone();
-  return core::FormatInstant(FromProto(t), zone);
+  return core::FormatInstant(FromProto(t), DisplayZone());
 }
 
 std::string Session::FormatSpan(const google::protobuf::Timestamp& start,
                                 const google::protobuf::Timestamp& end) {
-  absl::TimeZone zone;
-  if (!Zone(&zone).ok()) zone = absl::UTCTimeZone();
-  return core::FormatSpan(FromProto(start), FromProto(end), zone);
+  return core::FormatSpan(FromProto(start), FromProto(end), DisplayZone());
 }
 
 }  // namespace clinic::cli

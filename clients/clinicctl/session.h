@@ -85,6 +85,9 @@ class Session {
                          const google::protobuf::Timestamp& end);
 
  private:
+  // The clinic's zone, or UTC (shown as such) when the server cannot say:
+  // for printing only, after a call has already reached the server.
+  absl::TimeZone DisplayZone();
   std::string Name(std::map<std::string, std::string>& cache,
                    const std::string& id,
                    const std::function<grpc::Status(grpc::ClientContext*,
