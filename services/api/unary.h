@@ -1,6 +1,9 @@
 #ifndef CLINIC_SERVICES_API_UNARY_H_
 #define CLINIC_SERVICES_API_UNARY_H_
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -34,6 +37,14 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn&& fn) {
   core::CallDeadline::Scope scope(deadline);
   reactor->Finish(ToGrpcStatus(fn()));
   return reactor;
+}
+
+// A method's full name as the policy names it, e.g.
+// MethodName<v1::BookingService>("ReserveSlot") is
+// "clinic.v1.BookingService/ReserveSlot".
+template <typename Service>
+std::string MethodName(absl::string_view method) {
+  return absl::StrCat(Service::service_full_name(), "/", method);
 }
 
 // Unary for a method only some may call: authorizes the caller of `method`

@@ -17,10 +17,7 @@ using core::IdKind;
 
 namespace {
 
-// The full name of one of this service's methods, as the policy names it.
-std::string Method(absl::string_view name) {
-  return absl::StrCat(v1::AthleteService::service_full_name(), "/", name);
-}
+constexpr auto Method = &api::MethodName<v1::AthleteService>;
 
 }  // namespace
 

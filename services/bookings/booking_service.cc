@@ -12,10 +12,7 @@
 namespace clinic {
 namespace {
 
-// The full name of one of this service's methods, as the policy names it.
-std::string Method(absl::string_view name) {
-  return absl::StrCat(v1::BookingService::service_full_name(), "/", name);
-}
+constexpr auto Method = &api::MethodName<v1::BookingService>;
 
 // Only staff learn which booking holds a therapist's time: others see the
 // clash, its times and the therapist, never whose session it is.

@@ -15,10 +15,7 @@ using api::IdFromProto;
 
 namespace {
 
-// The full name of one of this service's methods, as the policy names it.
-std::string Method(absl::string_view name) {
-  return absl::StrCat(v1::TherapistService::service_full_name(), "/", name);
-}
+constexpr auto Method = &api::MethodName<v1::TherapistService>;
 
 // Why a therapist is off is for staff and the therapist; others see when.
 void ToProtoFor(const auth::Caller& caller, const core::Therapist& t,

@@ -23,9 +23,7 @@ using core::Role;
 
 constexpr int kMaxLabelLength = 100;
 
-std::string Method(absl::string_view name) {
-  return absl::StrCat(v1::UserService::service_full_name(), "/", name);
-}
+constexpr auto Method = &api::MethodName<v1::UserService>;
 
 absl::StatusOr<Role> RoleFromProto(int role, absl::string_view field) {
   if (role < v1::ADMIN || role > v1::SERVICE) {
