@@ -128,12 +128,15 @@ absl::Status RunServer(const ServerOptions& options) {
   }
   CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<storage::SqliteStore> store,
                           storage::SqliteStore::Open(options.db_path));
+  core::RealClock clock;
   std::unique_ptr<cache::AvailabilityCache> cache;
   if (options.redis_url.empty()) {
-    cache = std::make_unique<cache::MemoryCache>(kMemoryCacheEntries);
+    cache = std::make_unique<cache::MemoryCache>(kMemoryCacheEntries, &clock);
   } else {
+    cache::RedisCache::Options redis_options;
+    redis_options.clock = &clock;
     absl::StatusOr<std::unique_ptr<cache::RedisCache>> redis =
-        cache::RedisCache::Create(options.redis_url);
+        cache::RedisCache::Create(options.redis_url, redis_options);
     if (!redis.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--redis: ", redis.status().message()));
@@ -141,11 +144,10 @@ absl::Status RunServer(const ServerOptions& options) {
     cache = *std::move(redis);
     if (options.near_cache) {
       cache = std::make_unique<cache::TieredCache>(
-          std::make_unique<cache::MemoryCache>(kMemoryCacheEntries),
+          std::make_unique<cache::MemoryCache>(kMemoryCacheEntries, &clock),
           std::move(cache), options.cache_ttl);
     }
   }
-  core::RealClock clock;
   auth::Accounts accounts(store.get(), &clock);
   CLINIC_RETURN_IF_ERROR(BootstrapAdmin(accounts, options));
   Clinic clinic(store.get(), cache.get(), &clock, std::move(rules), zone,

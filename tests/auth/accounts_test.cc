@@ -11,25 +11,18 @@
 #include "gtest/gtest.h"
 #include "services/auth/token.h"
 #include "services/storage/sqlite/sqlite_store.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 
 namespace clinic::auth {
 namespace {
 
+using ::clinic::testing::FakeClock;
 using ::clinic::testing::StatusIs;
 using core::Role;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
-
-class FakeClock final : public core::Clock {
- public:
-  absl::Time Now() const override { return now_; }
-  void Advance(absl::Duration d) { now_ += d; }
-
- private:
-  absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
-};
 
 class AccountsTest : public ::testing::Test {
  protected:

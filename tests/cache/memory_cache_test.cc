@@ -9,32 +9,15 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
 
 namespace clinic::cache {
 namespace {
 
+using ::clinic::testing::FakeClock;
 using ::testing::ElementsAre;
 using ::testing::Eq;
 using ::testing::Optional;
-
-class FakeClock {
- public:
-  absl::Time Now() const {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-  std::function<absl::Time()> AsFunction() {
-    return [this] { return Now(); };
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::FromUnixSeconds(1'700'000'000);
-};
 
 constexpr absl::Duration kTtl = absl::Minutes(5);
 
@@ -67,7 +50,7 @@ TEST(MemoryCacheTest, RewriteReplacesValue) {
 
 TEST(MemoryCacheTest, EntriesExpireAfterTheirTtl) {
   FakeClock clock;
-  MemoryCache cache(10, clock.AsFunction());
+  MemoryCache cache(10, &clock);
   cache.PutMany({{"short", "s"}}, absl::Seconds(1));
   cache.PutMany({{"long", "l"}}, absl::Seconds(10));
 
@@ -92,7 +75,7 @@ TEST(MemoryCacheTest, NonPositiveTtlStoresNothing) {
 
 TEST(MemoryCacheTest, WhenFullEvictsOldestWrite) {
   FakeClock clock;
-  MemoryCache cache(3, clock.AsFunction());
+  MemoryCache cache(3, &clock);
   cache.PutMany({{"a", "1"}, {"b", "2"}, {"c", "3"}}, kTtl);
   cache.PutMany({{"a", "1'"}}, kTtl);  // a is now the newest write
   cache.PutMany({{"d", "4"}}, kTtl);
@@ -106,7 +89,7 @@ TEST(MemoryCacheTest, WhenFullEvictsOldestWrite) {
 
 TEST(MemoryCacheTest, WhenFullEvictsExpiredEntriesFirst) {
   FakeClock clock;
-  MemoryCache cache(3, clock.AsFunction());
+  MemoryCache cache(3, &clock);
   cache.PutMany({{"old", "1"}}, kTtl);
   cache.PutMany({{"brief1", "2"}, {"brief2", "3"}}, absl::Seconds(1));
   clock.Advance(absl::Seconds(2));

@@ -14,12 +14,14 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/status_matchers.h"
 
 namespace clinic::cache {
 namespace {
 
+using ::clinic::testing::FakeClock;
 using ::clinic::testing::RedisServer;
 using ::clinic::testing::StatusIs;
 using ::testing::Each;
@@ -30,22 +32,6 @@ using ::testing::Not;
 using ::testing::Optional;
 
 constexpr absl::Duration kTtl = absl::Minutes(5);
-
-class FakeClock {
- public:
-  absl::Time Now() const {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::FromUnixSeconds(1'700'000'000);
-};
 
 // The number after "name:" in the server's INFO text, or -1.
 int64_t InfoNumber(const RedisServer& server, const std::string& section,
@@ -83,7 +69,7 @@ class RedisCacheTest : public ::testing::Test {
   // A cache on server_ whose backoff reads clock_.
   std::unique_ptr<RedisCache> NewCache(RedisCache::Options options = {},
                                        const std::string& suffix = "") {
-    options.now = [this] { return clock_.Now(); };
+    options.clock = &clock_;
     auto cache = RedisCache::Create(server_.url() + suffix, options);
     EXPECT_TRUE(cache.ok()) << cache.status();
     return cache.ok() ? *std::move(cache) : nullptr;

@@ -2,18 +2,20 @@
 
 #include <algorithm>
 
-#include "absl/time/clock.h"
-
 namespace clinic::cache {
 
-MemoryCache::MemoryCache(size_t max_entries, std::function<absl::Time()> now)
+namespace {
+const core::RealClock kWallClock;
+}  // namespace
+
+MemoryCache::MemoryCache(size_t max_entries, const core::Clock* clock)
     : max_entries_(std::max<size_t>(max_entries, 1)),
-      now_(now ? std::move(now) : [] { return absl::Now(); }) {}
+      clock_(clock != nullptr ? clock : &kWallClock) {}
 
 std::vector<std::optional<std::string>> MemoryCache::GetMany(
     const std::vector<std::string>& keys) {
   std::vector<std::optional<std::string>> values(keys.size());
-  const absl::Time now = now_();
+  const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < keys.size(); ++i) {
     auto it = entries_.find(keys[i]);
@@ -35,7 +37,7 @@ void MemoryCache::PutMany(
     const std::vector<std::pair<std::string, std::string>>& entries,
     absl::Duration ttl) {
   if (ttl <= absl::ZeroDuration()) return;
-  const absl::Time now = now_();
+  const absl::Time now = clock_->Now();
   const absl::Time expires_at = now + ttl;
   absl::MutexLock lock(&mu_);
   for (const auto& [key, value] : entries) {

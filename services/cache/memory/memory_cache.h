@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <list>
 #include <optional>
 #include <string>
@@ -18,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/cache/availability_cache.h"
+#include "services/core/clock.h"
 
 namespace clinic::cache {
 
@@ -25,10 +25,9 @@ class MemoryCache final : public AvailabilityCache {
  public:
   // Holds at most `max_entries` (at least 1) entries. When a new key would
   // exceed it, expired entries are dropped first, then the least recently
-  // written ones. `now` is the clock that expiry reads (absl::Now when
-  // null).
-  explicit MemoryCache(size_t max_entries,
-                       std::function<absl::Time()> now = nullptr);
+  // written ones. Expiry reads `clock` (the wall clock when null), which
+  // must outlive the cache.
+  explicit MemoryCache(size_t max_entries, const core::Clock* clock = nullptr);
 
   std::vector<std::optional<std::string>> GetMany(
       const std::vector<std::string>& keys) override;
@@ -53,7 +52,7 @@ class MemoryCache final : public AvailabilityCache {
   void EvictLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_entries_;
-  const std::function<absl::Time()> now_;
+  const core::Clock* const clock_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);

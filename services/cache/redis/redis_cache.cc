@@ -135,7 +135,8 @@ absl::StatusOr<std::unique_ptr<RedisCache>> RedisCache::Create(
         "Redis cache options need a positive timeout, max_connections and "
         "backoff_initial, and backoff_max >= backoff_initial");
   }
-  if (!options.now) options.now = [] { return absl::Now(); };
+  static const core::RealClock wall_clock;
+  if (options.clock == nullptr) options.clock = &wall_clock;
   std::unique_ptr<RedisCache> cache(
       new RedisCache(std::string(host), port, db, std::move(options)));
   return cache;
@@ -233,7 +234,7 @@ CacheStats RedisCache::stats() const {
 }
 
 redisContext* RedisCache::Acquire() {
-  const absl::Time now = options_.now();
+  const absl::Time now = options_.clock->Now();
   {
     absl::MutexLock lock(&mu_);
     if (now < retry_at_) return nullptr;
@@ -276,7 +277,7 @@ void RedisCache::Release(redisContext* c) {
 void RedisCache::Fail(redisContext* c, const std::string& why) {
   if (c != nullptr) redisFree(c);
   ++errors_;
-  const absl::Time now = options_.now();
+  const absl::Time now = options_.clock->Now();
   std::vector<redisContext*> idle;
   bool went_down = false;
   {

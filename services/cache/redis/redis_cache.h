@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/cache/availability_cache.h"
+#include "services/core/clock.h"
 
 struct redisContext;
 
@@ -38,8 +38,9 @@ struct RedisCacheOptions {
   absl::Duration backoff_max = absl::Seconds(5);
   // Prepended to every key, to share a Redis with other users.
   std::string key_prefix = "clinic:";
-  // The clock the backoff reads; absl::Now when null.
-  std::function<absl::Time()> now;
+  // The clock the backoff reads (the wall clock when null); it must outlive
+  // the cache.
+  const core::Clock* clock = nullptr;
 };
 
 class RedisCache final : public AvailabilityCache {
