@@ -449,6 +449,9 @@ absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
   return base;
 }
 
+namespace {
+
+// Validates field `path` of `in` and copies it into `out`.
 absl::Status ApplyTherapistField(const v1::Therapist& in,
                                  absl::string_view path, core::Therapist* out) {
   const std::string field = absl::StrCat("therapist.", path);
@@ -523,6 +526,38 @@ absl::Status ApplyTherapistField(const v1::Therapist& in,
     return InvalidField("update_mask",
                         absl::StrCat("\"", absl::CHexEscape(path),
                                      "\" is not a field that can be updated"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::vector<std::string> TherapistUpdatePaths(
+    const google::protobuf::FieldMask& mask, const v1::Therapist& in) {
+  if (std::find(mask.paths().begin(), mask.paths().end(), "*") !=
+      mask.paths().end()) {
+    return {std::begin(kTherapistFields), std::end(kTherapistFields)};
+  }
+  if (!mask.paths().empty()) return {mask.paths().begin(), mask.paths().end()};
+  std::vector<std::string> present;
+  if (!in.display_name().empty()) present.push_back("display_name");
+  if (in.modalities_size() > 0) present.push_back("modalities");
+  if (in.prices_size() > 0) present.push_back("prices");
+  if (in.working_hours_size() > 0) present.push_back("working_hours");
+  if (in.has_turnover_buffer()) present.push_back("turnover_buffer");
+  return present;
+}
+
+absl::Status ApplyTherapistFields(const v1::Therapist& in,
+                                  const std::vector<std::string>& paths,
+                                  absl::Duration default_turnover,
+                                  core::Therapist* out) {
+  for (const std::string& path : paths) {
+    if (path == "turnover_buffer" && !in.has_turnover_buffer()) {
+      out->turnover_buffer = default_turnover;
+      continue;
+    }
+    CLINIC_RETURN_IF_ERROR(ApplyTherapistField(in, path, out));
   }
   return absl::OkStatus();
 }

@@ -112,10 +112,21 @@ absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
 inline constexpr const char* kTherapistFields[] = {
     "display_name", "modalities", "prices", "working_hours", "turnover_buffer"};
 
-// Validates field `path` of `in` and copies it into `out`. Field names in
-// errors are prefixed with "therapist.".
-absl::Status ApplyTherapistField(const v1::Therapist& in,
-                                 absl::string_view path, core::Therapist* out);
+// The fields an UpdateTherapist changes (AIP-134): those `mask` names;
+// every field for "*"; with an empty mask, the fields `in` sets (a
+// non-empty name or list, a present turnover_buffer), so that an update
+// never blanks what it leaves out.
+std::vector<std::string> TherapistUpdatePaths(
+    const google::protobuf::FieldMask& mask, const v1::Therapist& in);
+
+// Validates the fields of `in` that `paths` name and copies them into
+// `out`; a named turnover_buffer that `in` leaves unset becomes
+// `default_turnover`. Field names in errors are prefixed with "therapist.";
+// an unknown path is INVALID_ARGUMENT naming update_mask.
+absl::Status ApplyTherapistFields(const v1::Therapist& in,
+                                  const std::vector<std::string>& paths,
+                                  absl::Duration default_turnover,
+                                  core::Therapist* out);
 // Cross-field checks: prices only for offered modalities.
 absl::Status CheckTherapist(const core::Therapist& t);
 

@@ -35,15 +35,11 @@ grpc::ServerUnaryReactor* TherapistService::CreateTherapist(
       ctx, *accounts_, Method("CreateTherapist"),
       [&](const auth::Caller& caller) -> absl::Status {
         core::Therapist t;
-        t.turnover_buffer = clinic_->rules().default_turnover;
-        for (const char* path : api::kTherapistFields) {
-          if (std::string(path) == "turnover_buffer" &&
-              !req->therapist().has_turnover_buffer()) {
-            continue;
-          }
-          CLINIC_RETURN_IF_ERROR(
-              api::ApplyTherapistField(req->therapist(), path, &t));
-        }
+        CLINIC_RETURN_IF_ERROR(
+            api::ApplyTherapistFields(req->therapist(),
+                                      {std::begin(api::kTherapistFields),
+                                       std::end(api::kTherapistFields)},
+                                      clinic_->rules().default_turnover, &t));
         CLINIC_RETURN_IF_ERROR(api::CheckTherapist(t));
         CLINIC_ASSIGN_OR_RETURN(t, clinic_->CreateTherapist(std::move(t)));
         api::ToProto(t, resp);
@@ -99,20 +95,15 @@ grpc::ServerUnaryReactor* TherapistService::UpdateTherapist(
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kTherapist, req->therapist().id(),
                                      "therapist.id"));
-        std::vector<std::string> paths(req->update_mask().paths().begin(),
-                                       req->update_mask().paths().end());
-        if (paths.empty()) {
-          paths.assign(std::begin(api::kTherapistFields),
-                       std::end(api::kTherapistFields));
-        }
+        const std::vector<std::string> paths =
+            api::TherapistUpdatePaths(req->update_mask(), req->therapist());
         CLINIC_ASSIGN_OR_RETURN(
             core::Therapist t,
             clinic_->UpdateTherapist(
                 id, [&](core::Therapist& t) -> absl::Status {
-                  for (const std::string& path : paths) {
-                    CLINIC_RETURN_IF_ERROR(
-                        api::ApplyTherapistField(req->therapist(), path, &t));
-                  }
+                  CLINIC_RETURN_IF_ERROR(api::ApplyTherapistFields(
+                      req->therapist(), paths,
+                      clinic_->rules().default_turnover, &t));
                   return api::CheckTherapist(t);
                 }));
         api::ToProto(t, resp);

@@ -388,7 +388,7 @@ void CheckPageTokens(absl::string_view token) {
 
 // --- Therapists ------------------------------------------------------------
 
-// The fields ApplyTherapistField sets.
+// The fields ApplyTherapistFields sets.
 bool SameTherapist(const core::Therapist& a, const core::Therapist& b) {
   auto price = [](const core::Price& p) {
     return std::make_tuple(p.modality, p.cents);
@@ -410,7 +410,7 @@ bool SameTherapist(const core::Therapist& a, const core::Therapist& b) {
   return true;
 }
 
-// What a therapist built by ApplyTherapistField from a valid one and
+// What a therapist built by ApplyTherapistFields from a valid one and
 // accepted by CheckTherapist is; and it survives ToProto and back.
 void CheckValidTherapist(const core::Therapist& t) {
   FUZZ_CHECK(TextOk(t.name, kMaxNameLength, /*required=*/true));
@@ -450,9 +450,11 @@ void CheckValidTherapist(const core::Therapist& t) {
   v1::Therapist proto;
   ToProto(t, &proto);
   core::Therapist back;
-  for (const char* path : kTherapistFields) {
-    FUZZ_CHECK(ApplyTherapistField(proto, path, &back).ok());
-  }
+  FUZZ_CHECK(ApplyTherapistFields(
+                 proto,
+                 {std::begin(kTherapistFields), std::end(kTherapistFields)},
+                 absl::Minutes(15), &back)
+                 .ok());
   FUZZ_CHECK(CheckTherapist(back).ok());
   FUZZ_CHECK(SameTherapist(t, back));
 }
@@ -462,7 +464,8 @@ void CheckValidTherapist(const core::Therapist& t) {
 bool ApplyPaths(const v1::Therapist& in, const std::vector<std::string>& paths,
                 core::Therapist* t) {
   for (const std::string& path : paths) {
-    const absl::Status status = ApplyTherapistField(in, path, t);
+    const absl::Status status =
+        ApplyTherapistFields(in, {path}, absl::Minutes(15), t);
     const bool known =
         std::find(std::begin(kTherapistFields), std::end(kTherapistFields),
                   path) != std::end(kTherapistFields);
@@ -500,15 +503,8 @@ core::Therapist StoredTherapist() {
 
 void FuzzCreateTherapist(const v1::CreateTherapistRequest& req) {
   const v1::Therapist& in = req.therapist();
-  std::vector<std::string> paths;
-  for (const char* path : kTherapistFields) {
-    // As CreateTherapist: an unset buffer keeps the clinic's default.
-    if (absl::string_view(path) == "turnover_buffer" &&
-        !in.has_turnover_buffer()) {
-      continue;
-    }
-    paths.push_back(path);
-  }
+  const std::vector<std::string> paths(std::begin(kTherapistFields),
+                                       std::end(kTherapistFields));
   core::Therapist t;
   if (!ApplyPaths(in, paths, &t)) return;
   CheckValidTherapist(t);
@@ -520,15 +516,24 @@ void FuzzCreateTherapist(const v1::CreateTherapistRequest& req) {
 
 void FuzzUpdateTherapist(const v1::UpdateTherapistRequest& req) {
   CheckedId(IdKind::kTherapist, req.therapist().id(), "therapist.id");
-  std::vector<std::string> paths(req.update_mask().paths().begin(),
-                                 req.update_mask().paths().end());
-  if (paths.empty()) {
-    paths.assign(std::begin(kTherapistFields), std::end(kTherapistFields));
-  }
+  const std::vector<std::string> paths =
+      TherapistUpdatePaths(req.update_mask(), req.therapist());
   core::Therapist t = StoredTherapist();
   CheckValidTherapist(t);
   if (!ApplyPaths(req.therapist(), paths, &t)) return;
   CheckValidTherapist(t);
+  // With no mask, what the request leaves unset keeps its stored value.
+  if (req.update_mask().paths().empty()) {
+    const core::Therapist stored = StoredTherapist();
+    if (req.therapist().display_name().empty())
+      FUZZ_CHECK(t.name == stored.name);
+    if (!req.therapist().has_turnover_buffer()) {
+      FUZZ_CHECK(t.turnover_buffer == stored.turnover_buffer);
+    }
+    if (req.therapist().working_hours_size() == 0) {
+      FUZZ_CHECK(t.hours.size() == stored.hours.size());
+    }
+  }
 }
 
 // --- Rules -----------------------------------------------------------------

@@ -231,6 +231,78 @@ TEST_F(ValidationTest, UpdateTherapistChangesOnlyTheMaskedFields) {
   EXPECT_EQ(out.turnover_buffer().seconds(), 15 * 60);
 }
 
+// AIP-134: an empty mask means the fields the request sets; "*" replaces
+// the whole resource.
+class UpdateMaskTest : public ValidationTest {
+ protected:
+  // A therapist with a 20 min buffer and a price.
+  void SetUp() override {
+    ValidationTest::SetUp();
+    v1::UpdateTherapistRequest req;
+    req.mutable_therapist()->set_id(therapist_);
+    req.mutable_therapist()->mutable_turnover_buffer()->set_seconds(20 * 60);
+    v1::ModalityPrice* price = req.mutable_therapist()->add_prices();
+    price->set_modality(v1::SPORTS);
+    price->set_price_cents(7000);
+    ASSERT_TRUE(Update(req).ok());
+  }
+
+  grpc::Status Update(const v1::UpdateTherapistRequest& req,
+                      v1::Therapist* out = nullptr) {
+    v1::Therapist ignored;
+    return server_.therapists().UpdateTherapist(Ctx().get(), req,
+                                                out ? out : &ignored);
+  }
+};
+
+TEST_F(UpdateMaskTest, EmptyMaskChangesOnlyTheFieldsTheRequestSets) {
+  v1::UpdateTherapistRequest req;
+  req.mutable_therapist()->set_id(therapist_);
+  req.mutable_therapist()->set_display_name("Maya O.");
+  v1::Therapist out;
+  ASSERT_TRUE(Update(req, &out).ok());
+  EXPECT_EQ(out.display_name(), "Maya O.");
+  EXPECT_EQ(out.turnover_buffer().seconds(), 20 * 60);
+  EXPECT_EQ(out.modalities_size(), 3);
+  EXPECT_EQ(out.working_hours_size(), 6);
+  ASSERT_EQ(out.prices_size(), 1);
+  EXPECT_EQ(out.prices(0).price_cents(), 7000);
+
+  v1::GetTherapistRequest get;
+  get.set_id(therapist_);
+  v1::Therapist stored;
+  ASSERT_TRUE(
+      server_.therapists().GetTherapist(Ctx().get(), get, &stored).ok());
+  EXPECT_EQ(stored.SerializeAsString(), out.SerializeAsString());
+}
+
+TEST_F(UpdateMaskTest, StarReplacesEverythingAndUnsetMeansTheDefault) {
+  v1::UpdateTherapistRequest req;
+  req.mutable_therapist()->set_id(therapist_);
+  req.mutable_therapist()->set_display_name("Maya O.");
+  req.mutable_therapist()->add_modalities(v1::SPORTS);
+  req.mutable_update_mask()->add_paths("*");
+  v1::Therapist out;
+  ASSERT_TRUE(Update(req, &out).ok());
+  EXPECT_EQ(out.display_name(), "Maya O.");
+  EXPECT_EQ(out.modalities_size(), 1);
+  EXPECT_EQ(out.prices_size(), 0);
+  EXPECT_EQ(out.working_hours_size(), 0);
+  EXPECT_EQ(out.turnover_buffer().seconds(), 15 * 60);  // the clinic's
+}
+
+TEST_F(UpdateMaskTest, StarStillValidatesEveryField) {
+  v1::UpdateTherapistRequest req;
+  req.mutable_therapist()->set_id(therapist_);
+  req.mutable_therapist()->set_display_name("Maya O.");
+  req.mutable_update_mask()->add_paths("*");
+  const std::string before = StoreSnapshot(server_);
+  const grpc::Status s = Update(req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("therapist.modalities"));
+  EXPECT_EQ(StoreSnapshot(server_), before);
+}
+
 TEST(ClinicdFlagsTest, UnknownTimeZoneStopsWithAClearMessage) {
   TempDir dir;
   std::string err;
