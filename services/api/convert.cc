@@ -107,6 +107,16 @@ absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& t,
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
+absl::StatusOr<absl::Time> MinuteFromProto(const google::protobuf::Timestamp& t,
+                                           absl::string_view field) {
+  CLINIC_ASSIGN_OR_RETURN(absl::Time time, TimeFromProto(t, field));
+  if (t.seconds() % 60 != 0 || t.nanos() != 0) {
+    return InvalidField(field,
+                        "must be a whole minute (no seconds or fractions)");
+  }
+  return time;
+}
+
 void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
   const int64_t seconds = absl::ToUnixSeconds(t);
   out->set_seconds(seconds);
@@ -140,6 +150,18 @@ absl::StatusOr<absl::Duration> DurationFromProto(
     return InvalidField(field, absl::StrCat("must be a duration from ",
                                             absl::FormatDuration(min), " to ",
                                             absl::FormatDuration(max)));
+  }
+  return value;
+}
+
+absl::StatusOr<absl::Duration> MinutesFromProto(
+    const google::protobuf::Duration& d, absl::string_view field,
+    absl::Duration min, absl::Duration max) {
+  CLINIC_ASSIGN_OR_RETURN(absl::Duration value,
+                          DurationFromProto(d, field, min, max));
+  if (d.seconds() % 60 != 0 || d.nanos() != 0) {
+    return InvalidField(field,
+                        "must be whole minutes (no seconds or fractions)");
   }
   return value;
 }
@@ -395,7 +417,7 @@ absl::StatusOr<core::RuleTable> RulesFromProto(const v1::RuleSet& in,
                  absl::Duration* out) -> absl::Status {
     if (!has) return absl::OkStatus();
     CLINIC_ASSIGN_OR_RETURN(
-        *out, DurationFromProto(d, field, absl::ZeroDuration(), kYear));
+        *out, MinutesFromProto(d, field, absl::ZeroDuration(), kYear));
     return absl::OkStatus();
   };
   for (int i = 0; i < in.modalities_size(); ++i) {
@@ -520,8 +542,8 @@ absl::Status ApplyTherapistField(const v1::Therapist& in,
   } else if (path == "turnover_buffer") {
     CLINIC_ASSIGN_OR_RETURN(
         out->turnover_buffer,
-        DurationFromProto(in.turnover_buffer(), field, absl::ZeroDuration(),
-                          absl::Hours(4)));
+        MinutesFromProto(in.turnover_buffer(), field, absl::ZeroDuration(),
+                         absl::Hours(4)));
   } else {
     return InvalidField("update_mask",
                         absl::StrCat("\"", absl::CHexEscape(path),

@@ -42,6 +42,11 @@ absl::StatusOr<core::Id> IdFromProto(core::IdKind kind, absl::string_view id,
 // A timestamp inside google.protobuf.Timestamp's valid range.
 absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& t,
                                          absl::string_view field);
+// A TimeFromProto on a whole minute: sessions, events and time off start
+// and end on the minute, so every instant the store keeps and the cache
+// encodes is exact. INVALID_ARGUMENT naming the field otherwise.
+absl::StatusOr<absl::Time> MinuteFromProto(const google::protobuf::Timestamp& t,
+                                           absl::string_view field);
 void ToProto(absl::Time t, google::protobuf::Timestamp* out);
 // The [from, to) of a request's optional start_time and end_time (null when
 // unset): *from and *to hold the defaults on entry. INVALID_ARGUMENT naming
@@ -52,6 +57,10 @@ absl::Status TimeRangeFromProto(const google::protobuf::Timestamp* start,
                                 absl::Time* from, absl::Time* to);
 // A well-formed duration in [min, max].
 absl::StatusOr<absl::Duration> DurationFromProto(
+    const google::protobuf::Duration& d, absl::string_view field,
+    absl::Duration min, absl::Duration max);
+// A DurationFromProto of whole minutes.
+absl::StatusOr<absl::Duration> MinutesFromProto(
     const google::protobuf::Duration& d, absl::string_view field,
     absl::Duration min, absl::Duration max);
 void ToProto(absl::Duration d, google::protobuf::Duration* out);

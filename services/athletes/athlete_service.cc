@@ -113,15 +113,14 @@ absl::Status AthleteService::AddEvent(const auth::Caller& caller,
   e.name = req.name();
   if (!req.has_start_time()) return InvalidField("start_time", "is required");
   CLINIC_ASSIGN_OR_RETURN(e.start,
-                          api::TimeFromProto(req.start_time(), "start_time"));
+                          api::MinuteFromProto(req.start_time(), "start_time"));
   absl::Duration length = kind == core::EventKind::kRace
                               ? clinic_->rules().default_race_duration
                               : clinic_->rules().default_workout_duration;
   if (req.has_duration()) {
     CLINIC_ASSIGN_OR_RETURN(
-        length,
-        api::DurationFromProto(req.duration(), "duration", absl::Minutes(1),
-                               core::kMaxEventLength));
+        length, api::MinutesFromProto(req.duration(), "duration",
+                                      absl::Minutes(1), core::kMaxEventLength));
   }
   e.end = e.start + length;
   CLINIC_ASSIGN_OR_RETURN(EventOutcome out, clinic_->AddEvent(std::move(e)));

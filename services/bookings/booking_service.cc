@@ -73,12 +73,12 @@ absl::StatusOr<SessionSpec> SpecFromProto(const v1::SessionSpec& in) {
     return InvalidField("session.start_time", "is required");
   }
   CLINIC_ASSIGN_OR_RETURN(
-      spec.start, api::TimeFromProto(in.start_time(), "session.start_time"));
+      spec.start, api::MinuteFromProto(in.start_time(), "session.start_time"));
   if (in.has_duration()) {
     CLINIC_ASSIGN_OR_RETURN(
         spec.duration,
-        api::DurationFromProto(in.duration(), "session.duration",
-                               absl::Minutes(15), core::kMaxSessionLength));
+        api::MinutesFromProto(in.duration(), "session.duration",
+                              absl::Minutes(15), core::kMaxSessionLength));
   }
   return spec;
 }
@@ -231,7 +231,7 @@ grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
           return InvalidField("start_time", "is required");
         CLINIC_ASSIGN_OR_RETURN(
             absl::Time start,
-            api::TimeFromProto(req->start_time(), "start_time"));
+            api::MinuteFromProto(req->start_time(), "start_time"));
         CLINIC_ASSIGN_OR_RETURN(Reservation r,
                                 clinic_->Reschedule(id, start, caller.actor()));
         HideOthersSessions(caller, r.verdict);

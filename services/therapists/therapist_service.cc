@@ -130,9 +130,9 @@ grpc::ServerUnaryReactor* TherapistService::AddTimeOff(
         }
         CLINIC_ASSIGN_OR_RETURN(
             off.start,
-            api::TimeFromProto(in.start_time(), "time_off.start_time"));
+            api::MinuteFromProto(in.start_time(), "time_off.start_time"));
         CLINIC_ASSIGN_OR_RETURN(
-            off.end, api::TimeFromProto(in.end_time(), "time_off.end_time"));
+            off.end, api::MinuteFromProto(in.end_time(), "time_off.end_time"));
         if (off.end <= off.start) {
           return api::InvalidField("time_off.end_time",
                                    "must be after start_time");

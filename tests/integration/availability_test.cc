@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/clinicd_test_base.h"
+#include "tests/integration/store_snapshot.h"
 #include "tests/testing/redis_server.h"
 
 namespace clinic::testing {
@@ -18,6 +19,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::Each;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
@@ -52,6 +54,65 @@ class AvailabilityTest : public ClinicdTest {
     return req;
   }
 };
+
+// Instants are whole minutes: a session half a second past 10:00 used to
+// be acknowledged, stored truncated and cached rounded, so listings offered
+// 11:15 that ReserveSlot then refused. Now it is refused up front, and what
+// is listed next to a booking can be booked.
+TEST_F(AvailabilityTest, SubMinuteInstantsAreRefusedAndListedSlotsBook) {
+  const std::string therapist = AddTherapist();
+  const std::string athlete = AddAthlete();
+  const absl::CivilDay wednesday = RaceSunday() - 4;
+  const std::string before = StoreSnapshot(server_);
+
+  v1::SessionSpec odd =
+      Spec(athlete, therapist, v1::SPORTS, Local(wednesday, 10));
+  odd.mutable_start_time()->set_nanos(500'000'000);
+  v1::ReserveSlotResponse out;
+  grpc::Status s = Reserve(odd, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("session.start_time"));
+  EXPECT_THAT(s.error_message(), HasSubstr("whole minute"));
+
+  odd = Spec(athlete, therapist, v1::SPORTS, Local(wednesday, 10));
+  odd.mutable_duration()->set_seconds(60 * 60 + 1);
+  EXPECT_EQ(Reserve(odd, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::AddEventRequest race;
+  race.set_athlete_id(athlete);
+  race.set_name("Midnight Mile");
+  *race.mutable_start_time() = Ts(Local(wednesday, 7) + absl::Seconds(30));
+  v1::AddEventResponse added;
+  s = server_.athletes().AddRace(Ctx().get(), race, &added);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("start_time"));
+
+  v1::AddTimeOffRequest off;
+  off.set_therapist_id(therapist);
+  *off.mutable_time_off()->mutable_start_time() = Ts(Local(wednesday, 13));
+  *off.mutable_time_off()->mutable_end_time() = Ts(Local(wednesday, 14));
+  off.mutable_time_off()->mutable_end_time()->set_nanos(1);
+  v1::TimeOff created;
+  s = server_.therapists().AddTimeOff(Ctx().get(), off, &created);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("time_off.end_time"));
+  EXPECT_EQ(StoreSnapshot(server_), before);
+
+  // On the minute: the first start after a 10:00-11:00 session and its
+  // 15 min turnover is 11:15, and it books.
+  ASSERT_TRUE(
+      Reserve(Spec(athlete, therapist, v1::SPORTS, Local(wednesday, 10)), &out)
+          .ok());
+  const std::vector<int64_t> starts =
+      Starts(ListSlots(server_, DayOf(therapist, wednesday)));
+  EXPECT_THAT(starts, Not(Contains(absl::ToUnixSeconds(Local(wednesday, 11)))));
+  ASSERT_THAT(starts, Contains(absl::ToUnixSeconds(Local(wednesday, 11, 15))));
+  EXPECT_TRUE(Reserve(Spec(AddAthlete("Ada Obi"), therapist, v1::SPORTS,
+                           Local(wednesday, 11, 15)),
+                      &out)
+                  .ok());
+}
 
 TEST_F(AvailabilityTest, SlotsFollowTheGridInsideHoursAroundBookings) {
   const std::string therapist = AddTherapist();
