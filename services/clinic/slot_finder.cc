@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <limits>
 #include <string>
-#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "services/core/rules.h"
 #include "services/core/status_macros.h"
+#include "services/core/suggestions.h"
 
 namespace clinic {
 namespace {
@@ -185,33 +185,14 @@ absl::StatusOr<std::vector<Slot>> SlotFinder::Suggest(core::Id athlete_id,
                                                       absl::Time start) {
   const size_t wanted = static_cast<size_t>(rules_->max_suggestions);
   if (wanted == 0) return std::vector<Slot>{};
-  SlotQuery q;
-  q.therapist_id = therapist_id;
+  SlotQuery q;  // every therapist offering the modality
   q.modality = modality;
   q.athlete_id = athlete_id;
   q.from = start - kSuggestionReach;
   q.to = start + kSuggestionReach;
   CLINIC_ASSIGN_OR_RETURN(std::vector<Slot> candidates, List(q));
-  const size_t warning_free =
-      std::count_if(candidates.begin(), candidates.end(),
-                    [](const Slot& s) { return s.warnings.empty(); });
-  if (warning_free < wanted) {  // other therapists may do better
-    q.therapist_id = 0;
-    CLINIC_ASSIGN_OR_RETURN(std::vector<Slot> everyone, List(q));
-    for (Slot& s : everyone) {
-      if (s.therapist_id != therapist_id) candidates.push_back(std::move(s));
-    }
-  }
-  auto rank = [&](const Slot& s) {
-    return std::make_tuple(!s.warnings.empty(), s.therapist_id != therapist_id,
-                           absl::AbsDuration(s.start - start), s.therapist_id);
-  };
-  const size_t n = std::min(wanted, candidates.size());
-  std::partial_sort(
-      candidates.begin(), candidates.begin() + n, candidates.end(),
-      [&](const Slot& a, const Slot& b) { return rank(a) < rank(b); });
-  candidates.resize(n);
-  return candidates;
+  return core::PickSuggestions(std::move(candidates), therapist_id, start,
+                               zone_, wanted);
 }
 
 }  // namespace clinic

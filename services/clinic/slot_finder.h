@@ -43,8 +43,8 @@ class SlotFinder {
   absl::StatusOr<std::vector<core::Slot>> List(const SlotQuery& query);
 
   // Up to rules.max_suggestions slots of the same modality within a week of
-  // `start` that pass every hard rule for the athlete: warning-free first,
-  // then the same therapist first, then the nearest.
+  // `start`, with any therapist offering it, that pass every hard rule for
+  // the athlete, chosen by core::PickSuggestions.
   absl::StatusOr<std::vector<core::Slot>> Suggest(core::Id athlete_id,
                                                   core::Id therapist_id,
                                                   core::Modality modality,

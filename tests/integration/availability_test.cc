@@ -3,6 +3,8 @@
 // reader racing a writer, and two replicas sharing a store and a Redis.
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -195,34 +197,68 @@ TEST_F(AvailabilityTest,
   EXPECT_EQ(friday, 0);
 }
 
-TEST_F(AvailabilityTest, RejectionCarriesSuggestionsThatPassTheRules) {
-  const absl::CivilDay sunday = RaceSunday();
-  const std::string therapist = AddTherapist();
-  AddTherapist("Sam Lindqvist");
-  const std::string athlete = AddAthlete();
-  AddEvent(athlete, v1::RACE, "Broad Street Run", Local(sunday, 7),
-           absl::Hours(3));
-  const v1::SessionSpec friday =
-      Spec(athlete, therapist, v1::DEEP_TISSUE, Local(sunday - 2, 16));
-  v1::ReserveSlotResponse out;
-  const grpc::Status s = Reserve(friday, &out);
-  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  const v1::BookingRejection rejection = RejectionOf(s);
-  ASSERT_THAT(rejection.suggestions(), SizeIs(5));
-  for (const v1::Slot& slot : rejection.suggestions()) {
-    EXPECT_THAT(slot.warnings(), IsEmpty());
-    EXPECT_EQ(slot.therapist_id(), therapist);  // enough with the same one
-    v1::SessionSpec alternative = friday;
-    *alternative.mutable_start_time() = slot.start_time();
-    EXPECT_TRUE(Check(alternative).allowed());
+// Rejects deep tissue on the Friday before a Sunday race with the first of
+// `therapists` new therapists, and checks the suggestions: each passes the
+// rules, none warns, one therapist's are an hour apart, and they span two
+// days and every therapist.
+void RejectFridayBeforeRace(AvailabilityTest& t, int therapists) {
+  const absl::CivilDay sunday = t.RaceSunday();
+  const std::string therapist = t.AddTherapist();
+  for (int i = 1; i < therapists; ++i) {
+    t.AddTherapist(absl::StrCat("Therapist ", i));
   }
-  // Nearest first: the latest clean slots before the race, Wednesday.
+  const std::string athlete = t.AddAthlete();
+  t.AddEvent(athlete, v1::RACE, "Broad Street Run", t.Local(sunday, 7),
+             absl::Hours(3));
+  const v1::SessionSpec friday = ClinicdTest::Spec(
+      athlete, therapist, v1::DEEP_TISSUE, t.Local(sunday - 2, 16));
+  v1::ReserveSlotResponse out;
+  const grpc::Status s = t.Reserve(friday, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  const v1::BookingRejection rejection = RejectionOf(s);
+  EXPECT_THAT(rejection.suggestions(), SizeIs(5));
+  std::set<std::string> who;
+  std::set<absl::CivilDay> days;
+  for (int i = 0; i < rejection.suggestions_size(); ++i) {
+    const v1::Slot& slot = rejection.suggestions(i);
+    EXPECT_THAT(slot.warnings(), IsEmpty());
+    v1::SessionSpec alternative = friday;
+    alternative.set_therapist_id(slot.therapist_id());
+    *alternative.mutable_start_time() = slot.start_time();
+    EXPECT_TRUE(t.Check(alternative).allowed());
+    for (int j = 0; j < i; ++j) {
+      const v1::Slot& other = rejection.suggestions(j);
+      if (other.therapist_id() != slot.therapist_id()) continue;
+      EXPECT_GE(
+          std::abs(other.start_time().seconds() - slot.start_time().seconds()),
+          3600);
+    }
+    who.insert(slot.therapist_id());
+    days.insert(absl::ToCivilDay(FromTs(slot.start_time()), t.zone_));
+  }
+  EXPECT_THAT(who, SizeIs(therapists));
+  EXPECT_THAT(days, SizeIs(::testing::Ge(2)));
+  // Nearest first: the latest clean slot before the race, Wednesday 17:00
+  // with the therapist asked for.
   EXPECT_EQ(FromTs(rejection.suggestions(0).start_time()),
-            Local(sunday - 4, 17));
+            t.Local(sunday - 4, 17));
+  EXPECT_EQ(rejection.suggestions(0).therapist_id(), therapist);
 
-  const v1::CheckBookingResponse check = Check(friday);
+  const v1::CheckBookingResponse check = t.Check(friday);
   EXPECT_FALSE(check.allowed());
-  EXPECT_THAT(check.suggestions(), SizeIs(5));
+  ASSERT_EQ(check.suggestions_size(), rejection.suggestions_size());
+  for (int i = 0; i < check.suggestions_size(); ++i) {
+    EXPECT_EQ(check.suggestions(i).SerializeAsString(),
+              rejection.suggestions(i).SerializeAsString());
+  }
+}
+
+TEST_F(AvailabilityTest, SuggestionsWithOneTherapistAreSpreadOut) {
+  RejectFridayBeforeRace(*this, 1);
+}
+
+TEST_F(AvailabilityTest, SuggestionsOfferEveryTherapist) {
+  RejectFridayBeforeRace(*this, 3);
 }
 
 TEST_F(AvailabilityTest, BadQueriesAreRefusedByName) {
