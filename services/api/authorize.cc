@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/core/error_reason.h"
 #include "services/core/status_macros.h"
 
 namespace clinic::api {
@@ -11,26 +12,35 @@ namespace {
 
 constexpr size_t kMaxTokenLength = 512;
 
+absl::Status Unauthenticated(absl::string_view reason,
+                             absl::string_view message) {
+  return core::WithReason(absl::UnauthenticatedError(message),
+                          {std::string(reason), {}});
+}
+
 // The token of "Bearer <token>"; UNAUTHENTICATED when absent or malformed.
 absl::StatusOr<std::string> BearerToken(const grpc::ServerContextBase& ctx) {
   const auto& metadata = ctx.client_metadata();
   if (metadata.count("authorization") > 1) {
-    return absl::UnauthenticatedError(
+    return Unauthenticated(
+        core::kReasonTokenMalformed,
         "more than one authorization header; send one \"Bearer <token>\"");
   }
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
-    return absl::UnauthenticatedError(
+    return Unauthenticated(
+        core::kReasonTokenMissing,
         "missing token: send the metadata \"authorization: Bearer <token>\"");
   }
   absl::string_view value(it->second.data(), it->second.size());
   if (!absl::StartsWithIgnoreCase(value, "Bearer ")) {
-    return absl::UnauthenticatedError(
+    return Unauthenticated(
+        core::kReasonTokenMalformed,
         "the authorization header must be \"Bearer <token>\"");
   }
   value.remove_prefix(7);
   if (value.empty() || value.size() > kMaxTokenLength) {
-    return absl::UnauthenticatedError("malformed token");
+    return Unauthenticated(core::kReasonTokenMalformed, "malformed token");
   }
   return std::string(value);
 }

@@ -21,21 +21,23 @@ void SetMaxCallTime(absl::Duration max);
 // The deadline a call runs under: its caller's, capped at SetMaxCallTime.
 absl::Time CallDeadline(const grpc::ServerContextBase& ctx);
 
-// Finishes a unary callback-API call with what `fn` returns (an
-// absl::Status; the response is filled by fn). The work runs inline on the
-// gRPC callback thread under the call's deadline (core::CallDeadline), and
-// not at all when that has passed.
+// Finishes a unary callback-API call of `method` with what `fn` returns
+// (an absl::Status, through ToGrpcStatus; the response is filled by fn).
+// The work runs inline on the gRPC callback thread under the call's
+// deadline (core::CallDeadline), and not at all when that has passed.
 template <typename Fn>
-grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn&& fn) {
+grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx,
+                                absl::string_view method, Fn&& fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   const absl::Time deadline = CallDeadline(*ctx);
   if (deadline <= absl::Now()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                 "the call's deadline passed before it ran"));
+    reactor->Finish(ToGrpcStatus(
+        absl::DeadlineExceededError("the call's deadline passed before it ran"),
+        method));
     return reactor;
   }
   core::CallDeadline::Scope scope(deadline);
-  reactor->Finish(ToGrpcStatus(fn()));
+  reactor->Finish(ToGrpcStatus(fn(), method));
   return reactor;
 }
 
@@ -53,7 +55,7 @@ template <typename Fn>
 grpc::ServerUnaryReactor* Authorized(grpc::CallbackServerContext* ctx,
                                      auth::Accounts& accounts,
                                      absl::string_view method, Fn&& fn) {
-  return Unary(ctx, [&]() -> absl::Status {
+  return Unary(ctx, method, [&]() -> absl::Status {
     CLINIC_ASSIGN_OR_RETURN(auth::Caller caller,
                             Authorize(accounts, *ctx, method));
     return fn(caller);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/auth/policy.h"
 #include "services/auth/token.h"
+#include "services/core/error_reason.h"
 #include "services/core/ids.h"
 #include "services/core/status_macros.h"
 
@@ -13,6 +14,13 @@ namespace {
 
 using core::FormatId;
 using core::IdKind;
+using core::WithReason;
+
+absl::Status UserDisabled(core::Id id) {
+  return WithReason(absl::UnauthenticatedError(absl::StrCat(
+                        "user ", FormatId(IdKind::kUser, id), " is disabled")),
+                    {core::kReasonUserDisabled, {}});
+}
 
 }  // namespace
 
@@ -49,15 +57,17 @@ absl::StatusOr<Principal> Accounts::Authenticate(absl::string_view text) {
     CLINIC_ASSIGN_OR_RETURN(p.user, r.GetUser(p.token.user_id));
     return absl::OkStatus();
   }));
-  if (!found) return absl::UnauthenticatedError("unknown token");
+  if (!found) {
+    return WithReason(absl::UnauthenticatedError("unknown token"),
+                      {core::kReasonTokenUnknown, {}});
+  }
   if (p.token.revoke_time.has_value()) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "token ", FormatId(IdKind::kToken, p.token.id), " was revoked"));
+    return WithReason(
+        absl::UnauthenticatedError(absl::StrCat(
+            "token ", FormatId(IdKind::kToken, p.token.id), " was revoked")),
+        {core::kReasonTokenRevoked, {}});
   }
-  if (p.user.disabled) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "user ", FormatId(IdKind::kUser, p.user.id), " is disabled"));
-  }
+  if (p.user.disabled) return UserDisabled(p.user.id);
   return p;
 }
 
@@ -108,9 +118,11 @@ absl::StatusOr<core::User> Accounts::DisableUser(Id id, const core::Actor& by) {
             page.after_id = batch.back().id;
           }
           if (enabled_admins <= 1) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "user ", FormatId(IdKind::kUser, id),
-                " is the last enabled ADMIN; create another admin first"));
+            return WithReason(
+                absl::FailedPreconditionError(absl::StrCat(
+                    "user ", FormatId(IdKind::kUser, id),
+                    " is the last enabled ADMIN; create another admin first")),
+                {core::kReasonLastAdmin, {}});
           }
         }
         user.disabled = true;
@@ -151,8 +163,10 @@ absl::StatusOr<NewToken> Accounts::CreateToken(Id user_id, std::string label,
       store_->Write([&](storage::Transaction& tx) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(core::User user, tx.GetUser(user_id));
         if (user.disabled) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "user ", FormatId(IdKind::kUser, user_id), " is disabled"));
+          return WithReason(
+              absl::FailedPreconditionError(absl::StrCat(
+                  "user ", FormatId(IdKind::kUser, user_id), " is disabled")),
+              {core::kReasonUserDisabled, {}});
         }
         CLINIC_ASSIGN_OR_RETURN(created,
                                 InsertToken(tx, user_id, label, text, by));

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/core/error_reason.h"
 #include "services/core/ids.h"
 
 namespace clinic::auth {
@@ -131,8 +132,11 @@ absl::Status Caller::Denied(absl::string_view what) const {
     for (Role r : user_.granted) granted.push_back(RoleName(r));
     absl::StrAppend(&role, " (granted ", absl::StrJoin(granted, ", "), ")");
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "role ", role, " may not call ", method_, what.empty() ? "" : " ", what));
+  return core::WithReason(
+      absl::PermissionDeniedError(absl::StrCat("role ", role, " may not call ",
+                                               method_, what.empty() ? "" : " ",
+                                               what)),
+      {"PERMISSION_DENIED", {{"role", role}, {"method", method_}}});
 }
 
 absl::Status Caller::ForAthlete(Id id) const {

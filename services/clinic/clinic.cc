@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/auth/accounts.h"
+#include "services/core/error_reason.h"
 #include "services/core/ids.h"
 #include "services/core/status_macros.h"
 #include "services/core/time_format.h"
@@ -300,10 +301,14 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
     if (!request_id.empty()) {
       CLINIC_ASSIGN_OR_RETURN(first, tx.FindBookingByRequestId(request_id));
       if (first && first->request_hash != b.request_hash) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            "request_id: \"", request_id, "\" was already used for booking ",
-            core::FormatId(IdKind::kBooking, first->id),
-            ", a different session; use a new request_id for a new booking"));
+        const std::string booking = core::FormatId(IdKind::kBooking, first->id);
+        return core::WithReason(
+            absl::AlreadyExistsError(
+                absl::StrCat("request_id: \"", request_id,
+                             "\" was already used for booking ", booking,
+                             ", a different session; use a new request_id for "
+                             "a new booking")),
+            {core::kReasonRequestIdReused, {{"booking", booking}}});
       }
     }
     CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
@@ -348,9 +353,11 @@ absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id, absl::Time start,
     CLINIC_ASSIGN_OR_RETURN(out.booking, tx.GetBooking(booking_id));
     Booking& b = out.booking;
     if (b.state == core::BookingState::kCancelled) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("booking ", core::FormatId(IdKind::kBooking, b.id),
-                       " is cancelled; reserve a new session instead"));
+      return core::WithReason(
+          absl::FailedPreconditionError(
+              absl::StrCat("booking ", core::FormatId(IdKind::kBooking, b.id),
+                           " is cancelled; reserve a new session instead")),
+          {core::kReasonBookingCancelled, {}});
     }
     core::SessionRequest session;
     session.modality = b.modality;

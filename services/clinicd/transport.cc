@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "services/api/status.h"
 #include "services/core/status_macros.h"
 
 namespace clinic {
@@ -65,12 +66,12 @@ class UnparsableRequestInterceptor final
       const google::protobuf::MethodDescriptor* method =
           google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
               name);
-      methods->ModifySendStatus(grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          absl::StrCat(
+      methods->ModifySendStatus(api::ToGrpcStatus(
+          absl::InvalidArgumentError(absl::StrCat(
               "the request is not a valid ",
               method == nullptr ? "message" : method->input_type()->full_name(),
-              " (is its text valid UTF-8?)")));
+              " (is its text valid UTF-8?)")),
+          name));
     }
     methods->Proceed();
   }

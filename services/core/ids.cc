@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "services/core/error_reason.h"
 
 namespace clinic::core {
 namespace {
@@ -11,30 +12,31 @@ namespace {
 struct KindInfo {
   const char* prefix;
   const char* noun;
+  const char* type;  // the resource's message in clinic.v1
 };
 
 KindInfo Info(IdKind kind) {
   switch (kind) {
     case IdKind::kTherapist:
-      return {"th_", "therapist"};
+      return {"th_", "therapist", "clinic.v1.Therapist"};
     case IdKind::kAthlete:
-      return {"ath_", "athlete"};
+      return {"ath_", "athlete", "clinic.v1.Athlete"};
     case IdKind::kEvent:
-      return {"ev_", "event"};
+      return {"ev_", "event", "clinic.v1.Event"};
     case IdKind::kInjury:
-      return {"inj_", "injury"};
+      return {"inj_", "injury", "clinic.v1.Injury"};
     case IdKind::kBooking:
-      return {"bk_", "booking"};
+      return {"bk_", "booking", "clinic.v1.Booking"};
     case IdKind::kTimeOff:
-      return {"off_", "time off"};
+      return {"off_", "time off", "clinic.v1.TimeOff"};
     case IdKind::kUser:
-      return {"usr_", "user"};
+      return {"usr_", "user", "clinic.v1.User"};
     case IdKind::kToken:
-      return {"tok_", "token"};
+      return {"tok_", "token", "clinic.v1.Token"};
     case IdKind::kAuditEvent:
-      return {"aud_", "audit event"};
+      return {"aud_", "audit event", "clinic.v1.AuditEvent"};
   }
-  return {"?_", "?"};
+  return {"?_", "?", "?"};
 }
 
 }  // namespace
@@ -66,8 +68,11 @@ absl::StatusOr<Id> ParseId(IdKind kind, absl::string_view text,
 }
 
 absl::Status NotFoundError(IdKind kind, Id id) {
-  return absl::NotFoundError(
-      absl::StrCat(Info(kind).noun, " ", FormatId(kind, id), " not found"));
+  const KindInfo info = Info(kind);
+  const std::string name = FormatId(kind, id);
+  return WithReason(
+      absl::NotFoundError(absl::StrCat(info.noun, " ", name, " not found")),
+      {"NOT_FOUND", {{"resource_type", info.type}, {"resource_name", name}}});
 }
 
 }  // namespace clinic::core

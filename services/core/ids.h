@@ -32,7 +32,9 @@ std::string FormatId(IdKind kind, Id id);
 absl::StatusOr<Id> ParseId(IdKind kind, absl::string_view text,
                            absl::string_view field);
 
-// NOT_FOUND "therapist th_7 not found".
+// NOT_FOUND "therapist th_7 not found", with reason NOT_FOUND and the
+// metadata resource_type ("clinic.v1.Therapist") and resource_name
+// ("th_7").
 absl::Status NotFoundError(IdKind kind, Id id);
 
 }  // namespace clinic::core

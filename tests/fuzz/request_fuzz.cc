@@ -213,7 +213,7 @@ std::string CheckError(const absl::Status& status, bool bad_request = true) {
   const auto payload =
       status.GetPayload("type.googleapis.com/google.rpc.BadRequest");
   FUZZ_CHECK(payload.has_value() || !bad_request);
-  const grpc::Status sent = ToGrpcStatus(status);
+  const grpc::Status sent = ToGrpcStatus(status, "fuzz");
   FUZZ_CHECK(sent.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   if (!payload.has_value()) return "";
   google::rpc::BadRequest bad;

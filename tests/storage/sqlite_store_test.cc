@@ -886,7 +886,7 @@ TEST_F(SqliteStoreTest, WaitingWritersGiveUpAtTheirCallsDeadline) {
       return tx.InsertAthlete(MakeAthlete("Late")).status();
     }),
                 StatusIs(absl::StatusCode::kDeadlineExceeded,
-                         "deadline passed waiting to write"));
+                         "deadline passed waiting for the store's writer"));
   }
   release.Notify();
   holder.join();

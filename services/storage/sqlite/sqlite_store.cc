@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/core/deadline.h"
+#include "services/core/error_reason.h"
 #include "services/core/ids.h"
 #include "services/core/status_macros.h"
 
@@ -848,8 +849,10 @@ class SqliteTransaction final : public Transaction {
         st, {{"athletes", core::IdKind::kAthlete, b.athlete_id},
              {"therapists", core::IdKind::kTherapist, b.therapist_id}});
     if (st.rc() == SQLITE_CONSTRAINT_UNIQUE) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "a booking with request_id \"", b.request_id, "\" already exists"));
+      return core::WithReason(absl::AlreadyExistsError(absl::StrCat(
+                                  "a booking with request_id \"", b.request_id,
+                                  "\" already exists")),
+                              {core::kReasonRequestIdReused, {}});
     }
     if (id.ok()) CLINIC_RETURN_IF_ERROR(BumpGeneration(b.therapist_id));
     return id;
@@ -1188,7 +1191,7 @@ absl::Status SqliteStore::Write(
           deadline)) {
     write_mu_.Unlock();
     return absl::DeadlineExceededError(
-        absl::StrCat("the call's deadline passed waiting to write to ", path_));
+        "the call's deadline passed waiting for the store's writer");
   }
   writer_busy_ = true;
   write_mu_.Unlock();
@@ -1236,8 +1239,8 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStore::AcquireReader() {
           absl::Condition(this, &SqliteStore::ReaderAvailable),
           core::CallDeadline::Current())) {
     pool_mu_.Unlock();
-    return absl::DeadlineExceededError(absl::StrCat(
-        "the call's deadline passed waiting to read from ", path_));
+    return absl::DeadlineExceededError(
+        "the call's deadline passed waiting for a store reader");
   }
   if (!idle_readers_.empty()) {
     std::unique_ptr<SqliteConnection> conn = std::move(idle_readers_.back());
