@@ -83,9 +83,21 @@ int Book(Session& s, const Args& args) {
   v1::ReserveSlotRequest request;
   if (auto rc = ReadSession(s, args, request.mutable_session())) return *rc;
   request.set_request_id(args.Get("request-id"));
+  if (request.request_id().empty()) {
+    absl::StatusOr<std::string> made_up = NewRequestId();
+    if (!made_up.ok()) {
+      s.err() << "clinicctl: cannot make a request id ("
+              << made_up.status().message() << "); pass --request-id KEY\n";
+      return kExitFailure;
+    }
+    request.set_request_id(*std::move(made_up));
+  }
   v1::ReserveSlotResponse response;
-  if (auto status =
-          s.bookings().ReserveSlot(s.Context().get(), request, &response);
+  if (auto status = s.CallRetryingOnce(
+          [&](grpc::ClientContext* context) {
+            return s.bookings().ReserveSlot(context, request, &response);
+          },
+          request.request_id());
       !status.ok()) {
     return s.Fail(status, BookFor(s, args.Get("athlete")));
   }
@@ -107,8 +119,14 @@ int Reschedule(Session& s, const Args& args) {
   if (auto rc = s.ReadWhen(args, "at", &at)) return *rc;
   *request.mutable_start_time() = ToProto(at);
   v1::ReserveSlotResponse response;
-  if (auto status =
-          s.bookings().RescheduleBooking(s.Context().get(), request, &response);
+  // Safe to retry without a request id: a repeat moves the booking to where
+  // the first attempt put it, which passes again because the server leaves
+  // the booking itself out of its conflict checks.
+  if (auto status = s.CallRetryingOnce(
+          [&](grpc::ClientContext* context) {
+            return s.bookings().RescheduleBooking(context, request, &response);
+          },
+          "");
       !status.ok()) {
     const std::string id = request.booking_id();
     return s.Fail(status, [&s, id](const v1::Slot& slot) {
@@ -425,13 +443,14 @@ std::vector<CommandSpec> BookingCommands() {
        {},
        "reserve a session; prints the booking id last",
        "A session a recovery rule forbids is rejected (exit 3) with the "
-       "conflicting race or workout and suggested slots. --request-id makes "
-       "a retry safe: the same key returns the first booking.",
+       "conflicting race or workout and suggested slots. A lost answer is "
+       "retried once with the same --request-id (made up when not given), "
+       "so it never books twice; the same key returns the first booking.",
        [] {
          std::vector<FlagSpec> flags = SessionFlags();
          flags.push_back({"request-id", "KEY",
-                          "idempotency key: retrying with it never books "
-                          "twice"});
+                          "idempotency key (default: a random one); "
+                          "retrying with it never books twice"});
          return flags;
        }(),
        {"BK=$(clinicctl book --athlete ath_1 --therapist th_1 --modality "
@@ -441,7 +460,8 @@ std::vector<CommandSpec> BookingCommands() {
        {"BOOKING_ID"},
        "move a booking; prints its id last",
        "The new time is checked like a new booking; a rejection leaves the "
-       "booking where it was.",
+       "booking where it was. A lost answer is retried once: moving it to the "
+       "same time again changes nothing.",
        {Required({"at", "WHEN", "new start, e.g. \"2026-12-02 11:00\""})},
        {"clinicctl reschedule bk_3 --at \"2026-12-02 11:00\""},
        Reschedule},

@@ -1,7 +1,12 @@
 #include "clients/clinicctl/session.h"
 
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "clients/clinicctl/parse.h"
 #include "clients/clinicctl/table.h"
@@ -15,6 +20,12 @@ namespace {
 
 std::string EventKindName(v1::EventKind kind) {
   return kind == v1::HARD_WORKOUT ? "hard workout" : "race";
+}
+
+// "UNAVAILABLE": gRPC's codes are absl's.
+std::string CodeName(const grpc::Status& status) {
+  return absl::StatusCodeToString(
+      static_cast<absl::StatusCode>(status.error_code()));
 }
 
 // The rejection a FAILED_PRECONDITION carries, if it is one.
@@ -43,6 +54,19 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> NewRequestId() {
+  char bits[16];
+  for (size_t got = 0; got < sizeof bits;) {
+    const ssize_t n = getrandom(bits + got, sizeof bits - got, 0);
+    if (n < 0 && errno != EINTR) {
+      return absl::UnavailableError(
+          absl::StrCat("getrandom: ", std::strerror(errno)));
+    }
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  return absl::BytesToHexString(absl::string_view(bits, sizeof bits));
+}
 
 absl::Time FromProto(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
@@ -80,6 +104,21 @@ std::unique_ptr<grpc::ClientContext> Session::Context() const {
                          absl::StrCat("Bearer ", options_.token));
   }
   return context;
+}
+
+grpc::Status Session::CallRetryingOnce(
+    const std::function<grpc::Status(grpc::ClientContext*)>& call,
+    const std::string& request_id) {
+  grpc::Status status = call(Context().get());
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
+      status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return status;
+  }
+  err_ << "clinicctl: no answer from clinicd (" << CodeName(status) << ": "
+       << status.error_message() << "); retrying once"
+       << (request_id.empty() ? "" : " with --request-id ") << request_id
+       << "\n";
+  return call(Context().get());
 }
 
 grpc::Status Session::Zone(absl::TimeZone* zone) {
@@ -190,8 +229,7 @@ int Session::Fail(const grpc::Status& status, const BookHint& book) {
     }
     return kExitRejected;
   }
-  const std::string code = absl::StatusCodeToString(
-      static_cast<absl::StatusCode>(status.error_code()));
+  const std::string code = CodeName(status);
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
       err_ << "clinicctl: cannot reach clinicd at " << options_.server << " ("

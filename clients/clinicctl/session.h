@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "clients/clinicctl/command.h"
 #include "clinic/v1/athletes.grpc.pb.h"
@@ -38,6 +39,14 @@ class Session {
   v1::AthleteService::Stub& athletes() { return *athletes_; }
   v1::BookingService::Stub& bookings() { return *bookings_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+
+  // Makes a call that is safe to repeat: with a fresh Context(), and when
+  // its answer is lost (UNAVAILABLE or DEADLINE_EXCEEDED, so the server may
+  // have acted), once more with another after a note on stderr naming
+  // `request_id` (none when ""). Returns the last attempt's status.
+  grpc::Status CallRetryingOnce(
+      const std::function<grpc::Status(grpc::ClientContext*)>& call,
+      const std::string& request_id);
 
   // The clinic's time zone, asked of the server once.
   grpc::Status Zone(absl::TimeZone* zone);
@@ -105,6 +114,10 @@ class Session {
   std::map<std::string, std::string> therapist_names_;
   std::map<std::string, std::string> athlete_names_;
 };
+
+// A new idempotency key: 128 bits from getrandom(2) as 32 lowercase hex
+// characters.
+absl::StatusOr<std::string> NewRequestId();
 
 // The instant of a protobuf Timestamp, and back; the length of a Duration.
 absl::Time FromProto(const google::protobuf::Timestamp& t);
