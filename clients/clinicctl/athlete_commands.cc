@@ -125,7 +125,7 @@ int AddEvent(Session& s, const Args& args, bool race) {
     auto minutes =
         ParseMinutes(args.Get("duration"), "--duration", 1, 14 * 24 * 60);
     if (!minutes.ok()) return s.UsageError(minutes.status());
-    request.mutable_duration()->set_seconds(*minutes * 60);
+    request.mutable_duration()->set_seconds(int64_t{*minutes} * 60);
   }
   absl::Time at;
   if (auto rc = s.ReadWhen(args, "at", &at)) return *rc;
@@ -141,8 +141,9 @@ int AddEvent(Session& s, const Args& args, bool race) {
             << ModalityFlagName(b.modality()) << ", "
             << s.FormatSpan(b.start_time(), b.end_time())
             << ") is now at risk:";
-    for (const v1::Finding& v : risk.violations())
+    for (const v1::Finding& v : risk.violations()) {
       s.err() << " " << v.message();
+    }
     s.err() << "\n";
   }
   const v1::Event& e = response.event();

@@ -128,7 +128,7 @@ int Reschedule(Session& s, const Args& args) {
           },
           "");
       !status.ok()) {
-    const std::string id = request.booking_id();
+    const std::string& id = request.booking_id();
     return s.Fail(status, [&s, id](const v1::Slot& slot) {
       return absl::StrCat("clinicctl reschedule ", id, " --at ",
                           Quote(s.WhenArg(FromProto(slot.start_time()))));
@@ -264,8 +264,9 @@ int ExportIcs(Session& s, const Args& args) {
                              s.TherapistName(b.therapist_id()));
     e.description = absl::StrCat("Booking ", b.id(), " (", b.athlete_id(), ", ",
                                  b.therapist_id(), ")");
-    if (b.at_risk())
+    if (b.at_risk()) {
       absl::StrAppend(&e.description, "\nAt risk: ", b.at_risk_reason());
+    }
     events.push_back(std::move(e));
   }
   const std::string who = args.Has("therapist")
@@ -341,8 +342,9 @@ int Slots(Session& s, const Args& args) {
   table.SetMaxWidth(3, 64);
   for (const v1::Slot& slot : all.slots()) {
     std::vector<std::string> warnings;
-    for (const v1::Finding& w : slot.warnings())
+    for (const v1::Finding& w : slot.warnings()) {
       warnings.push_back(w.rule_id());
+    }
     table.AddRow({s.FormatSpan(slot.start_time(), slot.end_time()),
                   absl::StrCat(s.TherapistName(slot.therapist_id()), " (",
                                slot.therapist_id(), ")"),

@@ -174,8 +174,9 @@ Invocation CommandLine::Parse(
     const std::function<std::string(const char*)>& env) const {
   Invocation inv;
   inv.options.server = env("CLINIC_SERVER");
-  if (inv.options.server.empty())
+  if (inv.options.server.empty()) {
     inv.options.server = std::string(kDefaultServer);
+  }
   inv.options.token = env("CLINIC_TOKEN");
   // The TLS files and where each came from, for errors.
   struct TlsFile {
@@ -230,7 +231,10 @@ Invocation CommandLine::Parse(
     if (command == nullptr) {
       size_t used;
       command = Find(words, &used);
-      if (command != nullptr) words.erase(words.begin(), words.begin() + used);
+      if (command != nullptr) {
+        words.erase(words.begin(),
+                    words.begin() + static_cast<std::ptrdiff_t>(used));
+      }
     }
     if (token == "-h") {
       help = true;
@@ -307,7 +311,10 @@ Invocation CommandLine::Parse(
   if (command == nullptr) {
     size_t used;
     command = Find(words, &used);
-    if (command != nullptr) words.erase(words.begin(), words.begin() + used);
+    if (command != nullptr) {
+      words.erase(words.begin(),
+                  words.begin() + static_cast<std::ptrdiff_t>(used));
+    }
   }
   if (command == nullptr && !words.empty() && words[0] == "help") {
     words.erase(words.begin());
@@ -382,8 +389,9 @@ Invocation CommandLine::Parse(
 
 std::string CommandLine::Usage(const CommandSpec& command) {
   std::string usage = absl::StrCat("clinicctl ", command.path);
-  for (const std::string& p : command.positional)
+  for (const std::string& p : command.positional) {
     absl::StrAppend(&usage, " ", p);
+  }
   for (const FlagSpec& f : command.flags) {
     std::string flag = absl::StrCat("--", f.name);
     if (!f.value.empty()) absl::StrAppend(&flag, " ", f.value);

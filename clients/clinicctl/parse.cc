@@ -155,7 +155,7 @@ absl::StatusOr<absl::Time> ParseWhen(absl::string_view text,
   if (separator == ' ') return WhenError(text);
   // absl::ParseTime reads its input as a C string: it would ignore a NUL
   // and whatever follows it.
-  if (text.find('\0') != absl::string_view::npos) return WhenError(text);
+  if (absl::StrContains(text, '\0')) return WhenError(text);
   absl::Time t;
   std::string ignored;
   if (absl::ParseTime(absl::RFC3339_full, text, &t, &ignored)) return t;

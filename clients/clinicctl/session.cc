@@ -80,7 +80,8 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   google::protobuf::Timestamp out;
   const int64_t seconds = absl::ToUnixSeconds(t);
   out.set_seconds(seconds);
-  out.set_nanos(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds)));
+  out.set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
   return out;
 }
 
@@ -303,8 +304,9 @@ void Session::PrintRejection(std::ostream& os, const std::string& message,
                   ModalityFlagName(slot.modality()), note});
   }
   os << "\nSuggested slots:\n" << table.Render();
-  if (book)
+  if (book) {
     os << "\nTo book the first: " << book(rejection.suggestions(0)) << "\n";
+  }
 }
 
 void Session::PrintWarnings(

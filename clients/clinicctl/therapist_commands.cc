@@ -69,7 +69,7 @@ std::optional<int> ReadTherapist(Session& s, const Args& args,
   if (args.Has("buffer")) {
     auto minutes = ParseMinutes(args.Get("buffer"), "--buffer", 0, 240);
     if (!minutes.ok()) return s.UsageError(minutes.status());
-    t->mutable_turnover_buffer()->set_seconds(*minutes * 60);
+    t->mutable_turnover_buffer()->set_seconds(int64_t{*minutes} * 60);
     mask->add_paths("turnover_buffer");
   }
   return std::nullopt;

@@ -227,8 +227,9 @@ grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
       [&](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 BookingToChange(caller, req->booking_id()));
-        if (!req->has_start_time())
+        if (!req->has_start_time()) {
           return InvalidField("start_time", "is required");
+        }
         CLINIC_ASSIGN_OR_RETURN(
             absl::Time start,
             api::MinuteFromProto(req->start_time(), "start_time"));
@@ -294,8 +295,9 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
             std::vector<core::Booking> list,
             clinic_->ListBookings(filter, after, limit + 1));
         const bool more = api::TrimPage(list, limit + 1);
-        for (const core::Booking& b : list)
+        for (const core::Booking& b : list) {
           api::ToProto(b, resp->add_bookings());
+        }
         if (more) resp->set_next_page_token(api::BookingPageToken(list.back()));
         return absl::OkStatus();
       });
@@ -320,8 +322,9 @@ grpc::ServerUnaryReactor* BookingService::ListAvailableSlots(
       [&](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(SlotQuery q,
                                 SlotQueryFromProto(*req, clinic_->Now()));
-        if (q.athlete_id != 0)
+        if (q.athlete_id != 0) {
           CLINIC_RETURN_IF_ERROR(caller.ForAthlete(q.athlete_id));
+        }
         if (req->page_size() < 0) {
           return InvalidField("page_size", "must not be negative");
         }

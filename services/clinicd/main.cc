@@ -8,6 +8,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "services/clinicd/server.h"
 
 ABSL_FLAG(std::string, listen, clinic::ServerOptions().listen,
@@ -52,9 +53,10 @@ std::vector<char*> DashesToUnderscores(int argc, char** argv,
   storage.assign(argv, argv + argc);
   std::vector<char*> out;
   for (std::string& arg : storage) {
-    if (arg.rfind("--", 0) == 0) {
+    if (absl::StartsWith(arg, "--")) {
       const size_t end = std::min(arg.find('='), arg.size());
-      std::replace(arg.begin() + 2, arg.begin() + end, '-', '_');
+      std::replace(arg.begin() + 2,
+                   arg.begin() + static_cast<std::ptrdiff_t>(end), '-', '_');
     }
     out.push_back(arg.data());
   }

@@ -1,6 +1,7 @@
 #include "services/core/ids.h"
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -49,9 +50,7 @@ absl::StatusOr<Id> ParseId(IdKind kind, absl::string_view text,
                            absl::string_view field) {
   const KindInfo info = Info(kind);
   const absl::string_view article =
-      absl::string_view("aeiou").find(info.noun[0]) == absl::string_view::npos
-          ? "a "
-          : "an ";
+      !absl::StrContains("aeiou", info.noun[0]) ? "a " : "an ";
   if (text.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": ", article, info.noun, " id is required"));

@@ -7,7 +7,7 @@
 
 #define CLINIC_RETURN_IF_ERROR(expr)                 \
   do {                                               \
-    const absl::Status _clinic_status = (expr);      \
+    absl::Status _clinic_status = (expr);            \
     if (!_clinic_status.ok()) return _clinic_status; \
   } while (0)
 
@@ -20,9 +20,13 @@
 #define CLINIC_ASSIGN_OR_RETURN(lhs, expr)                                  \
   CLINIC_ASSIGN_OR_RETURN_IMPL_(CLINIC_CONCAT_(_clinic_or_, __LINE__), lhs, \
                                 expr)
+// `tmp` is a name and `lhs` may be a declaration: neither can be
+// parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define CLINIC_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return tmp.status();                 \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // CLINIC_SERVICES_CORE_STATUS_MACROS_H_

@@ -134,8 +134,9 @@ void BM_NoOpRpc(benchmark::State& state) {
   for (auto _ : state) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckResponse out;
-    if (!health->Check(&ctx, {}, &out).ok())
+    if (!health->Check(&ctx, {}, &out).ok()) {
       state.SkipWithError("Check failed");
+    }
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -92,8 +92,9 @@ void BM_NoOpRpc(benchmark::State& state) {
   for (auto _ : state) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckResponse out;
-    if (!health->Check(&ctx, {}, &out).ok())
+    if (!health->Check(&ctx, {}, &out).ok()) {
       state.SkipWithError("Check failed");
+    }
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -107,8 +108,9 @@ void BM_AuthenticatedGetRules(benchmark::State& state) {
     grpc::ClientContext ctx;
     Authorize(ctx);
     v1::RuleSet out;
-    if (!f.server.bookings().GetRules(&ctx, {}, &out).ok())
+    if (!f.server.bookings().GetRules(&ctx, {}, &out).ok()) {
       state.SkipWithError("GetRules failed");
+    }
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -156,7 +156,8 @@ TEST(CommandLineTest, BadTlsFilesAreUsageErrorsNamingTheFlag) {
       files.Write("cert.pem", "-----BEGIN CERTIFICATE-----\nB\n");
   const std::string key =
       files.Write("key.pem", "-----BEGIN PRIVATE KEY-----\nC\n");
-  const std::string der = files.Write("ca.der", std::string("0\x82\x01\n", 5));
+  const std::string der =
+      files.Write("ca.der", std::string("0\x82\x01\n\0", 5));
   const std::string missing = ::testing::TempDir() + "no-such-dir/ca.pem";
   struct Case {
     std::vector<std::string> argv;
@@ -271,7 +272,7 @@ TEST(CommandLineTest, HelpForEverythingAGroupOrACommand) {
   Invocation inv = Parse({"therapist", "--help"});
   EXPECT_EQ(inv.kind, Invocation::kHelp);
   EXPECT_EQ(inv.group, "therapist");
-  for (auto argv : std::vector<std::vector<std::string>>{
+  for (const auto& argv : std::vector<std::vector<std::string>>{
            {"book", "--help"}, {"book", "-h"}, {"help", "book"}}) {
     inv = Parse(argv);
     EXPECT_EQ(inv.kind, Invocation::kHelp);

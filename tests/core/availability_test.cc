@@ -84,9 +84,9 @@ std::vector<std::string> Clock(int first, int last, int step) {
 }
 
 int CountWithHour(const std::vector<std::string>& times, const char* hour) {
-  return std::count_if(times.begin(), times.end(), [&](const std::string& s) {
-    return s.substr(0, 2) == hour;
-  });
+  return static_cast<int>(std::count_if(
+      times.begin(), times.end(),
+      [&](const std::string& s) { return s.substr(0, 2) == hour; }));
 }
 
 std::vector<absl::Time> AllSlots(const std::vector<Interval>& free,

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
+
 namespace clinic::testing {
 namespace {
 
@@ -51,13 +53,14 @@ CliResult RunClinicctl(const std::vector<std::string>& args,
   bool has_tz = false;
   bool has_token = false;
   for (const auto& [name, value] : env) {
-    env_text.push_back(name + "=" + value);
+    env_text.push_back(absl::StrCat(name, "=", value));
     has_tz = has_tz || name == "TZ";
     has_token = has_token || name == "CLINIC_TOKEN";
   }
   if (!has_tz) env_text.push_back("TZ=Asia/Tokyo");
-  if (!has_token)
-    env_text.push_back(std::string("CLINIC_TOKEN=") + kAdminToken);
+  if (!has_token) {
+    env_text.push_back(absl::StrCat("CLINIC_TOKEN=", kAdminToken));
+  }
   std::vector<char*> argv, envp;
   for (std::string& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -1027,7 +1027,8 @@ TEST_F(PermissionTest, EveryCallerGetsExactlyItsCodeAndARefusalChangesNothing) {
       EXPECT_EQ(CodeName(s.error_code()), CodeName(want)) << s.error_message();
       if (want == grpc::StatusCode::OK) {
         store.reset();
-        allowed_booking_changes += kAuditedRpcs.count(row.rpc);
+        allowed_booking_changes +=
+            static_cast<int>(kAuditedRpcs.count(row.rpc));
         continue;
       }
       if (want == grpc::StatusCode::PERMISSION_DENIED) {

@@ -350,8 +350,9 @@ TEST(ClinicdFlagsTest, RulesFileOverridesTheDefaultsAndGetRulesShowsIt) {
       EXPECT_EQ(r.min_gap_before().seconds(), 72 * 3600);
       EXPECT_EQ(r.min_gap_after().seconds(), 24 * 3600);  // kept default
     }
-    if (r.modality() == v1::ACTIVE_RELEASE)
+    if (r.modality() == v1::ACTIVE_RELEASE) {
       EXPECT_TRUE(r.requires_active_injury());
+    }
   }
 }
 

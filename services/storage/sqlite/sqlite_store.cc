@@ -766,8 +766,9 @@ class SqliteTransaction final : public Transaction {
           "generation = generation + 1 WHERE id = ?");
       st.Bind(t.name, t.turnover_buffer, t.id);
       CLINIC_RETURN_IF_ERROR(st.Run());
-      if (c_.changes() == 0)
+      if (c_.changes() == 0) {
         return core::NotFoundError(core::IdKind::kTherapist, t.id);
+      }
     }
     for (const char* sql :
          {"DELETE FROM therapist_modalities WHERE therapist_id = ?",
@@ -868,8 +869,9 @@ class SqliteTransaction final : public Transaction {
             .Bind(b.start, b.end, b.state, b.at_risk, b.at_risk_reason,
                   b.cancel_reason, b.update_time, b.id)
             .Run());
-    if (c_.changes() == 0)
+    if (c_.changes() == 0) {
       return core::NotFoundError(core::IdKind::kBooking, b.id);
+    }
     return c_
         .Prepare(
             "UPDATE therapists SET generation = generation + 1 "
