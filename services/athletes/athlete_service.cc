@@ -26,7 +26,7 @@ grpc::ServerUnaryReactor* AthleteService::CreateAthlete(
     v1::Athlete* resp) {
   return Authorized(
       ctx, *accounts_, Method("CreateAthlete"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         const v1::Athlete& in = req->athlete();
         CLINIC_RETURN_IF_ERROR(api::CheckText(in.display_name(),
                                               "athlete.display_name",
@@ -50,7 +50,7 @@ grpc::ServerUnaryReactor* AthleteService::GetAthlete(
     v1::Athlete* resp) {
   return Authorized(
       ctx, *accounts_, Method("GetAthlete"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kAthlete, req->id(), "id"));
         CLINIC_RETURN_IF_ERROR(MayRead(caller, id));
@@ -67,7 +67,7 @@ grpc::ServerUnaryReactor* AthleteService::ListAthletes(
     v1::ListAthletesResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListAthletes"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             storage::PageRequest page,
             api::IdPageFromProto(req->page_size(), req->page_token()));
@@ -139,7 +139,7 @@ grpc::ServerUnaryReactor* AthleteService::AddRace(
     grpc::CallbackServerContext* ctx, const v1::AddEventRequest* req,
     v1::AddEventResponse* resp) {
   return Authorized(
-      ctx, *accounts_, Method("AddRace"), [&](const auth::Caller& caller) {
+      ctx, *accounts_, Method("AddRace"), [=](const auth::Caller& caller) {
         return AddEvent(caller, core::EventKind::kRace, *req, resp);
       });
 }
@@ -148,7 +148,7 @@ grpc::ServerUnaryReactor* AthleteService::AddWorkout(
     grpc::CallbackServerContext* ctx, const v1::AddEventRequest* req,
     v1::AddEventResponse* resp) {
   return Authorized(
-      ctx, *accounts_, Method("AddWorkout"), [&](const auth::Caller& caller) {
+      ctx, *accounts_, Method("AddWorkout"), [=](const auth::Caller& caller) {
         return AddEvent(caller, core::EventKind::kHardWorkout, *req, resp);
       });
 }
@@ -158,7 +158,7 @@ grpc::ServerUnaryReactor* AthleteService::DeleteEvent(
     google::protobuf::Empty*) {
   return Authorized(
       ctx, *accounts_, Method("DeleteEvent"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id,
             IdFromProto(IdKind::kEvent, req->event_id(), "event_id"));
@@ -173,7 +173,7 @@ grpc::ServerUnaryReactor* AthleteService::ListEvents(
     v1::ListEventsResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListEvents"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id,
             IdFromProto(IdKind::kAthlete, req->athlete_id(), "athlete_id"));
@@ -195,7 +195,7 @@ grpc::ServerUnaryReactor* AthleteService::AddInjury(
     v1::Injury* resp) {
   return Authorized(
       ctx, *accounts_, Method("AddInjury"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         core::Injury i;
         CLINIC_ASSIGN_OR_RETURN(
             i.athlete_id,
@@ -225,7 +225,7 @@ grpc::ServerUnaryReactor* AthleteService::ResolveInjury(
     v1::Injury* resp) {
   return Authorized(
       ctx, *accounts_, Method("ResolveInjury"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id,
             IdFromProto(IdKind::kInjury, req->injury_id(), "injury_id"));

@@ -158,7 +158,7 @@ grpc::ServerUnaryReactor* BookingService::CheckBooking(
     v1::CheckBookingResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("CheckBooking"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(SessionSpec spec,
                                 SpecFromProto(req->session()));
         CLINIC_RETURN_IF_ERROR(caller.ForAthlete(spec.athlete_id));
@@ -187,7 +187,7 @@ grpc::ServerUnaryReactor* BookingService::ReserveSlot(
     v1::ReserveSlotResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ReserveSlot"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_RETURN_IF_ERROR(api::CheckText(req->request_id(), "request_id",
                                               api::kMaxRequestIdLength, false));
         CLINIC_ASSIGN_OR_RETURN(SessionSpec spec,
@@ -205,7 +205,7 @@ grpc::ServerUnaryReactor* BookingService::CancelBooking(
     grpc::CallbackServerContext* ctx, const v1::CancelBookingRequest* req,
     v1::Booking* resp) {
   return Authorized(ctx, *accounts_, Method("CancelBooking"),
-                    [&](const auth::Caller& caller) -> absl::Status {
+                    [=](const auth::Caller& caller) -> absl::Status {
                       CLINIC_ASSIGN_OR_RETURN(
                           core::Id id,
                           BookingToChange(caller, req->booking_id()));
@@ -224,7 +224,7 @@ grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
     v1::ReserveSlotResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("RescheduleBooking"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 BookingToChange(caller, req->booking_id()));
         if (!req->has_start_time()) {
@@ -250,7 +250,7 @@ grpc::ServerUnaryReactor* BookingService::GetBooking(
     v1::Booking* resp) {
   return Authorized(
       ctx, *accounts_, Method("GetBooking"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id,
             IdFromProto(IdKind::kBooking, req->booking_id(), "booking_id"));
@@ -266,7 +266,7 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
     v1::ListBookingsResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListBookings"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         storage::BookingFilter filter;
         if (!req->athlete_id().empty()) {
           CLINIC_ASSIGN_OR_RETURN(
@@ -307,7 +307,7 @@ grpc::ServerUnaryReactor* BookingService::GetRules(
     grpc::CallbackServerContext* ctx, const v1::GetRulesRequest*,
     v1::RuleSet* resp) {
   return Authorized(ctx, *accounts_, Method("GetRules"),
-                    [&](const auth::Caller& caller) -> absl::Status {
+                    [=](const auth::Caller& caller) -> absl::Status {
                       api::ToProto(clinic_->rules(), resp);
                       resp->set_time_zone(clinic_->zone().name());
                       return absl::OkStatus();
@@ -319,7 +319,7 @@ grpc::ServerUnaryReactor* BookingService::ListAvailableSlots(
     v1::ListAvailableSlotsResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListAvailableSlots"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(SlotQuery q,
                                 SlotQueryFromProto(*req, clinic_->Now()));
         if (q.athlete_id != 0) {

@@ -40,9 +40,29 @@ ABSL_FLAG(std::string, tls_client_ca, "",
 ABSL_FLAG(bool, insecure_listen_any, false,
           "allow plaintext on a non-loopback --listen address");
 ABSL_FLAG(int, max_message_bytes, clinic::ServerOptions().max_message_bytes,
-          "largest request or response message");
+          "largest response message (and request, if below "
+          "--max_request_bytes)");
+ABSL_FLAG(int, max_request_bytes, clinic::ServerOptions().max_request_bytes,
+          "largest request message");
 ABSL_FLAG(absl::Duration, max_call_time, clinic::ServerOptions().max_call_time,
           "the longest a call may take whatever its deadline, e.g. 30s");
+ABSL_FLAG(int, workers, clinic::ServerOptions().workers,
+          "threads that run calls' store and cache work");
+ABSL_FLAG(int, max_queued_calls, clinic::ServerOptions().max_queued_calls,
+          "calls that may wait for a worker; more are RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_heavy_calls_per_caller,
+          clinic::ServerOptions().max_heavy_calls_per_caller,
+          "listings, availability and checks one token may have in flight");
+ABSL_FLAG(int, max_streams_per_connection,
+          clinic::ServerOptions().max_streams_per_connection,
+          "concurrent calls on one connection");
+ABSL_FLAG(int64_t, max_transport_bytes,
+          clinic::ServerOptions().max_transport_bytes,
+          "memory gRPC may use for all connections and calls");
+ABSL_FLAG(absl::Duration, max_connection_age,
+          clinic::ServerOptions().max_connection_age,
+          "connections are told to go away after this long (clients "
+          "reconnect); calls on them get --max_call_time more");
 
 namespace {
 
@@ -89,12 +109,28 @@ int main(int argc, char** argv) {
   options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   options.insecure_listen_any = absl::GetFlag(FLAGS_insecure_listen_any);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
   options.max_call_time = absl::GetFlag(FLAGS_max_call_time);
+  options.workers = absl::GetFlag(FLAGS_workers);
+  options.max_queued_calls = absl::GetFlag(FLAGS_max_queued_calls);
+  options.max_heavy_calls_per_caller =
+      absl::GetFlag(FLAGS_max_heavy_calls_per_caller);
+  options.max_streams_per_connection =
+      absl::GetFlag(FLAGS_max_streams_per_connection);
+  options.max_transport_bytes = absl::GetFlag(FLAGS_max_transport_bytes);
+  options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   if (options.max_call_time <= absl::ZeroDuration() ||
-      options.max_message_bytes < 1024) {
+      options.max_connection_age <= absl::ZeroDuration() ||
+      options.max_message_bytes < 1024 || options.max_request_bytes < 1024 ||
+      options.workers < 1 || options.max_queued_calls < 1 ||
+      options.max_heavy_calls_per_caller < 1 ||
+      options.max_streams_per_connection < 1 ||
+      options.max_transport_bytes < (int64_t{1} << 20)) {
     std::fprintf(stderr,
-                 "clinicd: --max_call_time must be positive and "
-                 "--max_message_bytes at least 1024\n");
+                 "clinicd: --max_call_time and --max_connection_age must be "
+                 "positive, --max_message_bytes and --max_request_bytes at "
+                 "least 1024, --max_transport_bytes at least 1 MiB, and the "
+                 "counts at least 1\n");
     return 2;
   }
   if (const char* token = std::getenv("CLINIC_ADMIN_TOKEN")) {

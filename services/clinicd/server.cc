@@ -158,17 +158,24 @@ absl::Status RunServer(const ServerOptions& options) {
   UserService users(&accounts);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Calls' work runs here, never on gRPC's callback threads; it is
+  // destroyed (after the server has finished every call) before the store.
+  auto executor = std::make_unique<api::Executor>(
+      options.workers, static_cast<size_t>(options.max_queued_calls));
+  api::CallLimits limits;
+  limits.max_call_time = options.max_call_time;
+  limits.executor = executor.get();
+  limits.max_heavy_calls_per_caller = options.max_heavy_calls_per_caller;
+  api::SetCallLimits(limits);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.listen, credentials, &port);
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  SetTransportLimits(options, builder);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(UnparsableRequestInterceptors());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  api::SetMaxCallTime(options.max_call_time);
   builder.RegisterService(&therapists);
   builder.RegisterService(&athletes);
   builder.RegisterService(&bookings);
@@ -224,6 +231,7 @@ absl::Status RunServer(const ServerOptions& options) {
   });
   server->Wait();
   stopper.join();
+  executor.reset();
   return absl::OkStatus();
 }
 

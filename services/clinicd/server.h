@@ -3,6 +3,7 @@
 #ifndef CLINIC_SERVICES_CLINICD_SERVER_H_
 #define CLINIC_SERVICES_CLINICD_SERVER_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -47,11 +48,31 @@ struct ServerOptions {
   std::string tls_client_ca;
   bool insecure_listen_any = false;
 
-  // The largest request or response message, in bytes.
+  // The largest response message, in bytes (and request, when smaller than
+  // max_request_bytes).
   int max_message_bytes = 4 << 20;
+  // The largest request message: every clinic.v1 request is a few hundred
+  // bytes to a few KB, so 64 KiB leaves room and bounds what a sender can
+  // make clinicd hold per call.
+  int max_request_bytes = 64 << 10;
   // The longest a call may take, whatever deadline its caller set: calls
   // waiting in the store's queues past it fail with DEADLINE_EXCEEDED.
   absl::Duration max_call_time = absl::Seconds(30);
+
+  // Threads that run calls' work (store, fsync, Redis), and how many calls
+  // may wait for one before new ones are refused (RESOURCE_EXHAUSTED).
+  int workers = 16;
+  int max_queued_calls = 1000;
+  // Heavy reads (listings, availability, checks) one bearer token may have
+  // in flight; more are RESOURCE_EXHAUSTED with a retry delay.
+  int max_heavy_calls_per_caller = 4;
+  // Transport bounds: concurrent calls per connection, the memory gRPC may
+  // use for all connections, and the age after which a connection is told
+  // to go away (its calls get max_call_time more to finish, so a call that
+  // never finishes arriving ends by max_connection_age + max_call_time).
+  int max_streams_per_connection = 100;
+  int64_t max_transport_bytes = int64_t{256} << 20;
+  absl::Duration max_connection_age = absl::Minutes(10);
 };
 
 // Serves until SIGINT or SIGTERM. Returns INVALID_ARGUMENT for bad options

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
+#include "grpcpp/resource_quota.h"
 #include "services/api/status.h"
 #include "services/core/status_macros.h"
 
@@ -128,6 +131,31 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
                             ReadFile("tls_client_ca", options.tls_client_ca));
   }
   return grpc::SslServerCredentials(ssl);
+}
+
+void SetTransportLimits(const ServerOptions& options,
+                        grpc::ServerBuilder& builder) {
+  auto ms = [](absl::Duration d) {
+    return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d),
+                                              std::numeric_limits<int>::max()));
+  };
+  builder.SetMaxReceiveMessageSize(
+      std::min(options.max_request_bytes, options.max_message_bytes));
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  grpc::ResourceQuota quota("clinicd");
+  quota.Resize(static_cast<size_t>(options.max_transport_bytes));
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.max_streams_per_connection);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             ms(options.max_connection_age));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             ms(options.max_call_time));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             ms(absl::Minutes(5)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ms(absl::Minutes(1)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             ms(absl::Seconds(20)));
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>

@@ -1,5 +1,6 @@
-// How clinicd meets the network: TLS or loopback-only plaintext, and the
-// answer to requests gRPC cannot decode.
+// How clinicd meets the network: TLS or loopback-only plaintext, the bounds
+// on what a connection may make it hold, and the answer to requests gRPC
+// cannot decode.
 #ifndef CLINIC_SERVICES_CLINICD_TRANSPORT_H_
 #define CLINIC_SERVICES_CLINICD_TRANSPORT_H_
 
@@ -17,6 +18,13 @@ namespace clinic {
 // INVALID_ARGUMENT naming the flag otherwise, or for an unreadable file.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const ServerOptions& options);
+
+// Bounds what any client, authenticated or not, can make gRPC hold: message
+// sizes, concurrent calls per connection, the transport's memory (a
+// grpc::ResourceQuota), connection age (so a call that never finishes
+// arriving ends), idle connections, and keepalive to find dead peers.
+void SetTransportLimits(const ServerOptions& options,
+                        grpc::ServerBuilder& builder);
 
 // Interceptors that answer a unary request gRPC could not parse (text that
 // is not UTF-8) with INVALID_ARGUMENT naming its type, where gRPC alone

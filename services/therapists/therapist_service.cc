@@ -33,7 +33,7 @@ grpc::ServerUnaryReactor* TherapistService::CreateTherapist(
     v1::Therapist* resp) {
   return Authorized(
       ctx, *accounts_, Method("CreateTherapist"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         core::Therapist t;
         CLINIC_RETURN_IF_ERROR(
             api::ApplyTherapistFields(req->therapist(),
@@ -52,7 +52,7 @@ grpc::ServerUnaryReactor* TherapistService::GetTherapist(
     v1::Therapist* resp) {
   return Authorized(
       ctx, *accounts_, Method("GetTherapist"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kTherapist, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::Therapist t, clinic_->GetTherapist(id));
@@ -66,7 +66,7 @@ grpc::ServerUnaryReactor* TherapistService::ListTherapists(
     v1::ListTherapistsResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListTherapists"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         std::optional<core::Modality> offering;
         if (req->modality() != v1::MODALITY_UNSPECIFIED) {
           CLINIC_ASSIGN_OR_RETURN(
@@ -91,7 +91,7 @@ grpc::ServerUnaryReactor* TherapistService::UpdateTherapist(
     v1::Therapist* resp) {
   return Authorized(
       ctx, *accounts_, Method("UpdateTherapist"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kTherapist, req->therapist().id(),
                                      "therapist.id"));
@@ -116,7 +116,7 @@ grpc::ServerUnaryReactor* TherapistService::AddTimeOff(
     v1::TimeOff* resp) {
   return Authorized(
       ctx, *accounts_, Method("AddTimeOff"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         core::TimeOff off;
         CLINIC_ASSIGN_OR_RETURN(
             off.therapist_id, IdFromProto(IdKind::kTherapist,
@@ -151,7 +151,7 @@ grpc::ServerUnaryReactor* TherapistService::DeleteTimeOff(
     google::protobuf::Empty*) {
   return Authorized(
       ctx, *accounts_, Method("DeleteTimeOff"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             core::Id therapist_id,
             IdFromProto(IdKind::kTherapist, req->therapist_id(),

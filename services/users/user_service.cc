@@ -134,7 +134,7 @@ grpc::ServerUnaryReactor* UserService::CreateUser(
     v1::User* resp) {
   return Authorized(
       ctx, *accounts_, Method("CreateUser"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(core::User u, UserFromProto(req->user()));
         CLINIC_ASSIGN_OR_RETURN(u, accounts_->CreateUser(u, caller.actor()));
         ToProto(u, resp);
@@ -147,7 +147,7 @@ grpc::ServerUnaryReactor* UserService::GetUser(grpc::CallbackServerContext* ctx,
                                                v1::User* resp) {
   return Authorized(
       ctx, *accounts_, Method("GetUser"),
-      [&](const auth::Caller&) -> absl::Status {
+      [=](const auth::Caller&) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kUser, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::User u, accounts_->GetUser(id));
@@ -161,7 +161,7 @@ grpc::ServerUnaryReactor* UserService::ListUsers(
     v1::ListUsersResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListUsers"),
-      [&](const auth::Caller&) -> absl::Status {
+      [=](const auth::Caller&) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             storage::PageRequest page,
             api::IdPageFromProto(req->page_size(), req->page_token()));
@@ -179,7 +179,7 @@ grpc::ServerUnaryReactor* UserService::DisableUser(
     v1::User* resp) {
   return Authorized(
       ctx, *accounts_, Method("DisableUser"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kUser, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::User u,
@@ -194,7 +194,7 @@ grpc::ServerUnaryReactor* UserService::CreateToken(
     v1::CreateTokenResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("CreateToken"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kUser, req->user_id(), "user_id"));
         CLINIC_RETURN_IF_ERROR(
@@ -213,7 +213,7 @@ grpc::ServerUnaryReactor* UserService::ListTokens(
     v1::ListTokensResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListTokens"),
-      [&](const auth::Caller&) -> absl::Status {
+      [=](const auth::Caller&) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kUser, req->user_id(), "user_id"));
         CLINIC_ASSIGN_OR_RETURN(std::vector<core::Token> tokens,
@@ -228,7 +228,7 @@ grpc::ServerUnaryReactor* UserService::RevokeToken(
     v1::Token* resp) {
   return Authorized(
       ctx, *accounts_, Method("RevokeToken"),
-      [&](const auth::Caller& caller) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kToken, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::Token t,
@@ -242,7 +242,7 @@ grpc::ServerUnaryReactor* UserService::WhoAmI(grpc::CallbackServerContext* ctx,
                                               const v1::WhoAmIRequest*,
                                               v1::WhoAmIResponse* resp) {
   return Authorized(ctx, *accounts_, Method("WhoAmI"),
-                    [&](const auth::Caller& caller) -> absl::Status {
+                    [=](const auth::Caller& caller) -> absl::Status {
                       ToProto(caller.user(), resp->mutable_user());
                       ToProto(caller.token(), resp->mutable_token());
                       return absl::OkStatus();
@@ -254,7 +254,7 @@ grpc::ServerUnaryReactor* UserService::ListAuditEvents(
     v1::ListAuditEventsResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListAuditEvents"),
-      [&](const auth::Caller&) -> absl::Status {
+      [=](const auth::Caller&) -> absl::Status {
         CLINIC_RETURN_IF_ERROR(
             api::CheckText(req->target(), "target", 40, false));
         CLINIC_ASSIGN_OR_RETURN(

@@ -52,7 +52,7 @@ const std::vector<HostileText>& HostileTexts() {
       {"spaces around", "  Ann Lee  ", true},
       {"100 four-byte code points", Repeat("\U0001F3C3", 100), true},
       {"101 four-byte code points", Repeat("\U0001F3C3", 101), true},
-      {"1 MB", std::string(1 << 20, 'a'), true},
+      {"60 KB (requests are at most 64 KiB)", std::string(60 << 10, 'a'), true},
       {"embedded NUL", std::string("Ann\0Lee", 7), false},
       {"invalid UTF-8", "Ann \xff\xfe Lee", false, false},
       {"overlong UTF-8", "Ann \xc0\xaf Lee", false, false},
