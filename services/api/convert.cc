@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <initializer_list>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -23,6 +22,13 @@ namespace {
 constexpr int64_t kMinTimestampSeconds = -62135596800;
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
 constexpr int32_t kNanosPerSecond = 1000000000;
+
+// The instants a session, event or time off may start or end at:
+// 2000-01-01T00:00:00Z to 2100-01-01T00:00:00Z. Far inside Timestamp's
+// range, so that an end computed from a start and a length, or a day or a
+// week around either, is always a valid Timestamp too.
+constexpr int64_t kMinInstantSeconds = 946684800;
+constexpr int64_t kMaxInstantSeconds = 4102444800;
 
 absl::StatusOr<core::WorkingHours> HoursFromProto(const v1::WorkingHours& in,
                                                   const std::string& field) {
@@ -110,6 +116,9 @@ absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& t,
 absl::StatusOr<absl::Time> MinuteFromProto(const google::protobuf::Timestamp& t,
                                            absl::string_view field) {
   CLINIC_ASSIGN_OR_RETURN(absl::Time time, TimeFromProto(t, field));
+  if (t.seconds() < kMinInstantSeconds || t.seconds() > kMaxInstantSeconds) {
+    return InvalidField(field, "must be between 2000-01-01 and 2100-01-01 UTC");
+  }
   if (t.seconds() % 60 != 0 || t.nanos() != 0) {
     return InvalidField(field,
                         "must be a whole minute (no seconds or fractions)");
@@ -205,8 +214,21 @@ absl::Status CheckText(absl::string_view text, absl::string_view field,
     return InvalidField(field, absl::StrCat("must be at most ", max_chars,
                                             " characters, got ", *chars));
   }
-  if (required && absl::StripAsciiWhitespace(text).empty()) {
-    return InvalidField(field, "is required");
+  if (required && text.empty()) return InvalidField(field, "is required");
+  if (required && core::IsBlank(text)) {
+    return InvalidField(field,
+                        "must contain a visible character, not only spaces");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckName(absl::string_view text, absl::string_view field) {
+  CLINIC_RETURN_IF_ERROR(
+      CheckText(text, field, kMaxNameLength, /*required=*/true));
+  if (core::HasBidiControl(text)) {
+    return InvalidField(field,
+                        "must not contain bidirectional embedding, override "
+                        "or isolate controls (U+202A-U+202E, U+2066-U+2069)");
   }
   return absl::OkStatus();
 }
@@ -478,8 +500,7 @@ absl::Status ApplyTherapistField(const v1::Therapist& in,
                                  absl::string_view path, core::Therapist* out) {
   const std::string field = absl::StrCat("therapist.", path);
   if (path == "display_name") {
-    CLINIC_RETURN_IF_ERROR(
-        CheckText(in.display_name(), field, kMaxNameLength, /*required=*/true));
+    CLINIC_RETURN_IF_ERROR(CheckName(in.display_name(), field));
     out->name = in.display_name();
   } else if (path == "modalities") {
     std::vector<core::Modality> modalities;
@@ -526,11 +547,17 @@ absl::Status ApplyTherapistField(const v1::Therapist& in,
       const std::string item = absl::StrCat(field, "[", i, "]");
       CLINIC_ASSIGN_OR_RETURN(core::WorkingHours h,
                               HoursFromProto(in.working_hours(i), item));
+      int same_day = 0;
       for (const core::WorkingHours& o : hours) {
-        if (o.day == h.day && h.start_minute < o.end_minute &&
-            o.start_minute < h.end_minute) {
+        if (o.day != h.day) continue;
+        if (h.start_minute < o.end_minute && o.start_minute < h.end_minute) {
           return InvalidField(item, "overlaps other working hours that day");
         }
+        ++same_day;
+      }
+      if (same_day >= kMaxSpansPerDay) {
+        return InvalidField(
+            item, absl::StrCat("at most ", kMaxSpansPerDay, " spans a day"));
       }
       hours.push_back(h);
     }
@@ -546,7 +573,7 @@ absl::Status ApplyTherapistField(const v1::Therapist& in,
                          absl::Hours(4)));
   } else {
     return InvalidField("update_mask",
-                        absl::StrCat("\"", absl::CHexEscape(path),
+                        absl::StrCat("\"", core::Excerpt(path),
                                      "\" is not a field that can be updated"));
   }
   return absl::OkStatus();

@@ -5,6 +5,7 @@
 #ifndef CLINIC_SERVICES_API_CONVERT_H_
 #define CLINIC_SERVICES_API_CONVERT_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ inline constexpr int kMaxNoteLength = 2000;
 inline constexpr int kMaxRequestIdLength = 128;
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 500;
+// Working-hours spans a therapist may have on one weekday.
+inline constexpr int kMaxSpansPerDay = 4;
 
 // --- Scalars --------------------------------------------------------------
 
@@ -42,9 +45,12 @@ absl::StatusOr<core::Id> IdFromProto(core::IdKind kind, absl::string_view id,
 // A timestamp inside google.protobuf.Timestamp's valid range.
 absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& t,
                                          absl::string_view field);
-// A TimeFromProto on a whole minute: sessions, events and time off start
-// and end on the minute, so every instant the store keeps and the cache
-// encodes is exact. INVALID_ARGUMENT naming the field otherwise.
+// A TimeFromProto on a whole minute from 2000-01-01T00:00:00Z to
+// 2100-01-01T00:00:00Z: sessions, events and time off start and end on the
+// minute, so every instant the store keeps and the cache encodes is exact,
+// and within this century, so that the end computed from a start and a
+// length is a valid Timestamp too. INVALID_ARGUMENT naming the field
+// otherwise.
 absl::StatusOr<absl::Time> MinuteFromProto(const google::protobuf::Timestamp& t,
                                            absl::string_view field);
 void ToProto(absl::Time t, google::protobuf::Timestamp* out);
@@ -70,9 +76,15 @@ v1::Modality ToProto(core::Modality m);
 v1::EventKind ToProto(core::EventKind k);
 
 // OK when `text` is valid UTF-8 without control characters, at most
-// `max_chars` code points, and not blank when `required`.
+// `max_chars` code points, and, when `required`, not blank (core::IsBlank:
+// white space and invisible characters alone are blank).
 absl::Status CheckText(absl::string_view text, absl::string_view field,
                        int max_chars, bool required);
+// A display name (of a therapist, athlete, user or event): a required
+// CheckText of at most kMaxNameLength code points without bidirectional
+// embedding, override or isolate controls (core::HasBidiControl), which
+// would make the name show as other text. LRM and RLM are allowed.
+absl::Status CheckName(absl::string_view text, absl::string_view field);
 
 // page_size: 0 means the default, larger than the cap means the cap.
 absl::StatusOr<int> PageSizeFromProto(int32_t page_size);
@@ -87,6 +99,28 @@ bool TrimPage(std::vector<T>& rows, int fetched) {
   if (static_cast<int>(rows.size()) < fetched) return false;
   rows.resize(fetched - 1);
   return true;
+}
+// A list page's byte budget: a page stops early once the items in it reach
+// this many bytes, and says so with a next_page_token, so that a page of
+// large items (therapists with much time off, bookings with long reasons)
+// stays far below the default 4 MiB --max_message_bytes. A page holds at
+// least one item, whatever its size.
+inline constexpr size_t kMaxPageBytes = size_t{1} << 20;
+// Adds `rows` to a page in order with `add` (which appends a row's message
+// to the response and returns it) until the page holds kMaxPageBytes; drops
+// the rows it left out and returns true when there were any, i.e. another
+// page follows from the last row added.
+template <typename T, typename Add>
+bool FillPage(std::vector<T>& rows, Add add) {
+  size_t bytes = 0;
+  size_t n = 0;
+  while (n < rows.size() && bytes < kMaxPageBytes) {
+    bytes += add(rows[n])->ByteSizeLong();
+    ++n;
+  }
+  const bool cut = n < rows.size();
+  rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(n), rows.end());
+  return cut;
 }
 std::string IdPageToken(core::Id last_id);
 absl::StatusOr<core::Id> IdFromPageToken(absl::string_view token);
@@ -131,7 +165,8 @@ std::vector<std::string> TherapistUpdatePaths(
 // Validates the fields of `in` that `paths` name and copies them into
 // `out`; a named turnover_buffer that `in` leaves unset becomes
 // `default_turnover`. Field names in errors are prefixed with "therapist.";
-// an unknown path is INVALID_ARGUMENT naming update_mask.
+// working hours have at most kMaxSpansPerDay spans a weekday; an unknown
+// path is INVALID_ARGUMENT naming update_mask and quoting an Excerpt of it.
 absl::Status ApplyTherapistFields(const v1::Therapist& in,
                                   const std::vector<std::string>& paths,
                                   absl::Duration default_turnover,

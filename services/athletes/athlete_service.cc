@@ -1,12 +1,12 @@
 #include "services/athletes/athlete_service.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/api/convert.h"
 #include "services/api/status.h"
 #include "services/api/unary.h"
 #include "services/core/ids.h"
 #include "services/core/status_macros.h"
+#include "services/core/text.h"
 
 namespace clinic {
 
@@ -28,13 +28,14 @@ grpc::ServerUnaryReactor* AthleteService::CreateAthlete(
       ctx, *accounts_, Method("CreateAthlete"),
       [=](const auth::Caller& caller) -> absl::Status {
         const v1::Athlete& in = req->athlete();
-        CLINIC_RETURN_IF_ERROR(api::CheckText(in.display_name(),
-                                              "athlete.display_name",
-                                              api::kMaxNameLength, true));
+        CLINIC_RETURN_IF_ERROR(
+            api::CheckName(in.display_name(), "athlete.display_name"));
         CLINIC_RETURN_IF_ERROR(api::CheckText(in.email(), "athlete.email",
                                               api::kMaxEmailLength, false));
-        if (!in.email().empty() && !absl::StrContains(in.email(), "@")) {
-          return InvalidField("athlete.email", "must be an email address");
+        if (!in.email().empty() && !core::IsEmailAddress(in.email())) {
+          return InvalidField("athlete.email",
+                              "must be an email address: a local part, one "
+                              "'@' and a domain with a dot, no spaces");
         }
         core::Athlete a;
         a.name = in.display_name();
@@ -108,8 +109,7 @@ absl::Status AthleteService::AddEvent(const auth::Caller& caller,
       e.athlete_id,
       IdFromProto(IdKind::kAthlete, req.athlete_id(), "athlete_id"));
   CLINIC_RETURN_IF_ERROR(caller.ForAthlete(e.athlete_id));
-  CLINIC_RETURN_IF_ERROR(
-      api::CheckText(req.name(), "name", api::kMaxNameLength, true));
+  CLINIC_RETURN_IF_ERROR(api::CheckName(req.name(), "name"));
   e.name = req.name();
   if (!req.has_start_time()) return InvalidField("start_time", "is required");
   CLINIC_ASSIGN_OR_RETURN(e.start,

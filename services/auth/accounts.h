@@ -35,6 +35,13 @@ class Accounts {
 
   // The user and token `text` belongs to. UNAUTHENTICATED, saying which,
   // when the token is unknown or revoked or its user disabled.
+  //
+  // Every call authenticates once, when it starts, by reading the store
+  // (no cache): a revoke or disable that has committed, i.e. whose call has
+  // answered, refuses every call that starts after it. A call that was
+  // authenticated before the commit is not checked again and may still
+  // finish, writes included, within its deadline (at most
+  // --max_call_time).
   absl::StatusOr<Principal> Authenticate(absl::string_view text);
 
   // The caller validated roles and links; NOT_FOUND for a missing linked
@@ -52,7 +59,8 @@ class Accounts {
   absl::StatusOr<NewToken> CreateToken(Id user_id, std::string label,
                                        const core::Actor& by);
   absl::StatusOr<std::vector<core::Token>> ListTokens(Id user_id);
-  // Revoking a revoked token returns it unchanged.
+  // Revoking a revoked token returns it unchanged. Once it has returned,
+  // every call that starts with the token is refused (see Authenticate).
   absl::StatusOr<core::Token> RevokeToken(Id id, const core::Actor& by);
 
   absl::StatusOr<std::vector<core::AuditEvent>> ListAuditEvents(

@@ -167,6 +167,8 @@ grpc::ServerUnaryReactor* BookingService::CheckBooking(
         resp->set_allowed(verdict.allowed());
         FindingsToProto(verdict.violations, resp->mutable_violations());
         FindingsToProto(verdict.warnings, resp->mutable_warnings());
+        resp->set_omitted_violations(verdict.omitted_violations);
+        resp->set_omitted_warnings(verdict.omitted_warnings);
         if (!verdict.allowed()) {
           resp->set_message(
               std::string(api::RejectionStatus(verdict).message()));
@@ -294,11 +296,15 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
         CLINIC_ASSIGN_OR_RETURN(
             std::vector<core::Booking> list,
             clinic_->ListBookings(filter, after, limit + 1));
-        const bool more = api::TrimPage(list, limit + 1);
-        for (const core::Booking& b : list) {
-          api::ToProto(b, resp->add_bookings());
+        const bool trimmed = api::TrimPage(list, limit + 1);
+        const bool cut = api::FillPage(list, [&](const core::Booking& b) {
+          v1::Booking* out = resp->add_bookings();
+          api::ToProto(b, out);
+          return out;
+        });
+        if (trimmed || cut) {
+          resp->set_next_page_token(api::BookingPageToken(list.back()));
         }
-        if (more) resp->set_next_page_token(api::BookingPageToken(list.back()));
         return absl::OkStatus();
       });
 }

@@ -10,6 +10,7 @@
 #include "services/core/error_reason.h"
 #include "services/core/ids.h"
 #include "services/core/status_macros.h"
+#include "services/core/text.h"
 #include "services/core/time_format.h"
 
 namespace clinic {
@@ -36,6 +37,18 @@ std::string JoinMessages(const std::vector<core::Finding>& findings) {
   return absl::StrJoin(
       findings, " ",
       [](std::string* out, const core::Finding& f) { out->append(f.message); });
+}
+
+// What callers see of a therapist's time off: the entries not ended by
+// `now`. Past time off changes no availability, and showing it would make
+// a therapist's response grow for as long as the clinic runs.
+core::Therapist WithUpcomingTimeOff(core::Therapist t, absl::Time now) {
+  t.time_off.erase(std::remove_if(t.time_off.begin(), t.time_off.end(),
+                                  [now](const core::TimeOff& off) {
+                                    return off.end <= now;
+                                  }),
+                   t.time_off.end());
+  return t;
 }
 
 BookingFilter ConfirmedOf(Id athlete_id, Id therapist_id, absl::Time from,
@@ -71,13 +84,21 @@ absl::StatusOr<core::Therapist> Clinic::CreateTherapist(core::Therapist t) {
 }
 
 absl::StatusOr<core::Therapist> Clinic::GetTherapist(Id id) {
-  return InRead(store_, [&](Reader& r) { return r.GetTherapist(id); });
+  CLINIC_ASSIGN_OR_RETURN(core::Therapist t, InRead(store_, [&](Reader& r) {
+                            return r.GetTherapist(id);
+                          }));
+  return WithUpcomingTimeOff(std::move(t), clock_->Now());
 }
 
 absl::StatusOr<std::vector<core::Therapist>> Clinic::ListTherapists(
     std::optional<core::Modality> offering, const storage::PageRequest& page) {
-  return InRead(store_,
-                [&](Reader& r) { return r.ListTherapists(offering, page); });
+  CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> list,
+                          InRead(store_, [&](Reader& r) {
+                            return r.ListTherapists(offering, page);
+                          }));
+  const absl::Time now = clock_->Now();
+  for (core::Therapist& t : list) t = WithUpcomingTimeOff(std::move(t), now);
+  return list;
 }
 
 absl::StatusOr<core::Therapist> Clinic::UpdateTherapist(
@@ -87,13 +108,37 @@ absl::StatusOr<core::Therapist> Clinic::UpdateTherapist(
         CLINIC_ASSIGN_OR_RETURN(core::Therapist t, tx.GetTherapist(id));
         CLINIC_RETURN_IF_ERROR(change(t));
         CLINIC_RETURN_IF_ERROR(tx.UpdateTherapist(t));
-        return t;
+        return WithUpcomingTimeOff(std::move(t), clock_->Now());
       });
 }
 
 absl::StatusOr<core::TimeOff> Clinic::AddTimeOff(core::TimeOff t) {
   return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::TimeOff> {
-    CLINIC_RETURN_IF_ERROR(tx.GetTherapist(t.therapist_id).status());
+    CLINIC_ASSIGN_OR_RETURN(const core::Therapist therapist,
+                            tx.GetTherapist(t.therapist_id));
+    const absl::Time now = clock_->Now();
+    int upcoming = 0;
+    for (const core::TimeOff& other : therapist.time_off) {
+      if (t.start < other.end && other.start < t.end) {
+        const std::string id = core::FormatId(IdKind::kTimeOff, other.id);
+        return core::WithReason(
+            absl::FailedPreconditionError(absl::StrCat(
+                "time off overlaps ", id, " (",
+                core::FormatSpan(other.start, other.end, zone_),
+                "); delete that one first, or choose another time")),
+            {core::kReasonTimeOffOverlaps, {{"time_off", id}}});
+      }
+      if (other.end > now) ++upcoming;
+    }
+    if (upcoming >= kMaxUpcomingTimeOff) {
+      return core::WithReason(
+          absl::FailedPreconditionError(absl::StrCat(
+              "therapist ", core::FormatId(IdKind::kTherapist, therapist.id),
+              " already has ", kMaxUpcomingTimeOff,
+              " upcoming time off entries, the most there may be; delete one "
+              "or join them into one")),
+          {core::kReasonTimeOffLimit, {}});
+    }
     CLINIC_ASSIGN_OR_RETURN(t.id, tx.InsertTimeOff(t));
     return t;
   });
@@ -293,18 +338,20 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
   b.start = session.start;
   b.end = session.end;
   b.request_id = request_id;
+  b.request_user_id = by.user_id;
   b.request_hash = Fingerprint(b);
 
   return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<Reservation> {
     Reservation out;
     std::optional<Booking> first;
     if (!request_id.empty()) {
-      CLINIC_ASSIGN_OR_RETURN(first, tx.FindBookingByRequestId(request_id));
+      CLINIC_ASSIGN_OR_RETURN(
+          first, tx.FindBookingByRequestId(by.user_id, request_id));
       if (first && first->request_hash != b.request_hash) {
         const std::string booking = core::FormatId(IdKind::kBooking, first->id);
         return core::WithReason(
             absl::AlreadyExistsError(
-                absl::StrCat("request_id: \"", request_id,
+                absl::StrCat("request_id: \"", core::Excerpt(request_id),
                              "\" was already used for booking ", booking,
                              ", a different session; use a new request_id for "
                              "a new booking")),

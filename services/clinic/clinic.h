@@ -51,6 +51,11 @@ struct EventOutcome {
   std::vector<AtRiskSession> at_risk;  // sessions the event now breaks
 };
 
+// The most time off entries not yet ended a therapist may have: with the
+// longest reasons (2,000 code points), about 0.8 MB, so one therapist
+// always fits in a response.
+inline constexpr int kMaxUpcomingTimeOff = 100;
+
 class Clinic {
  public:
   // `store`, `cache` and `clock` must outlive the Clinic. Cached
@@ -63,7 +68,9 @@ class Clinic {
   const absl::TimeZone& zone() const { return zone_; }
   absl::Time Now() const { return clock_->Now(); }
 
-  // Therapists. The caller fills in defaults (turnover buffer) first.
+  // Therapists. The caller fills in defaults (turnover buffer) first. The
+  // therapists GetTherapist, ListTherapists and UpdateTherapist return hold
+  // only the time off not ended by Now(); the rest stays in the store.
   absl::StatusOr<core::Therapist> CreateTherapist(core::Therapist t);
   absl::StatusOr<core::Therapist> GetTherapist(Id id);
   absl::StatusOr<std::vector<core::Therapist>> ListTherapists(
@@ -71,6 +78,10 @@ class Clinic {
   // Reads the therapist, applies `change`, validates nothing more, stores.
   absl::StatusOr<core::Therapist> UpdateTherapist(
       Id id, absl::FunctionRef<absl::Status(core::Therapist&)> change);
+  // Records time off. FAILED_PRECONDITION when it overlaps another time
+  // off of the therapist (reason TIME_OFF_OVERLAPS, metadata time_off: the
+  // other's id, which the message names too), or when the therapist already
+  // has kMaxUpcomingTimeOff entries not yet ended (reason TIME_OFF_LIMIT).
   absl::StatusOr<core::TimeOff> AddTimeOff(core::TimeOff t);
   absl::Status DeleteTimeOff(Id therapist_id, Id time_off_id);
 
@@ -96,9 +107,10 @@ class Clinic {
   absl::StatusOr<core::Verdict> Check(const SessionSpec& spec);
   // Reserve, Reschedule and Cancel record in the audit log, in their
   // transaction, that `by` made the change.
-  // Idempotent on a non-empty request_id: a repeat of the same session
+  // Idempotent on a non-empty request_id, which is `by`'s own key (the same
+  // key from another user is another key): a repeat of the same session
   // returns the first booking; the same key for another session is
-  // ALREADY_EXISTS.
+  // ALREADY_EXISTS naming the first booking.
   absl::StatusOr<Reservation> Reserve(const SessionSpec& spec,
                                       const std::string& request_id,
                                       const core::Actor& by);

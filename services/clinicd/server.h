@@ -70,7 +70,10 @@ struct ServerOptions {
   // use for all connections, and the age after which a connection is told
   // to go away (its calls get max_call_time more to finish, so a call that
   // never finishes arriving ends by max_connection_age + max_call_time).
-  int max_streams_per_connection = 100;
+  // gRPC 1.51 buffers a request as large as its sender announces until it
+  // is whole (only then is max_request_bytes applied), so streams per
+  // connection are what bound one connection's hold on memory.
+  int max_streams_per_connection = 8;
   int64_t max_transport_bytes = int64_t{256} << 20;
   absl::Duration max_connection_age = absl::Minutes(10);
 };

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
@@ -28,6 +29,33 @@ absl::StatusOr<std::string> ReadFile(const std::string& flag,
         absl::StrCat("--", flag, ": cannot read \"", path, "\""));
   }
   return text.str();
+}
+
+// OK when `listen` is HOST:PORT with a decimal port from 0 to 65535 (an
+// IPv6 host in brackets, "[::1]:50051"). gRPC would take "127.0.0.1" alone
+// as port 443, and a port it cannot parse as a name to resolve.
+absl::Status CheckListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  const std::string usage =
+      absl::StrCat("--listen: \"", listen,
+                   "\" is not HOST:PORT; give a port, e.g. 127.0.0.1:50051 or "
+                   "[::1]:50051 (port 0 picks a free one)");
+  if (colon == std::string::npos) return absl::InvalidArgumentError(usage);
+  const std::string host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  int number = 0;
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(),
+                   [](char c) { return c >= '0' && c <= '9'; }) ||
+      !absl::SimpleAtoi(port, &number) || number > 65535) {
+    return absl::InvalidArgumentError(usage);
+  }
+  const bool bracketed =
+      host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (!bracketed && host.find_first_of(":[]") != std::string::npos) {
+    return absl::InvalidArgumentError(usage);
+  }
+  return absl::OkStatus();
 }
 
 // Whether `listen`'s host is a loopback address: "localhost", "[::1]" or
@@ -100,6 +128,7 @@ class UnparsableRequestInterceptorFactory final
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const ServerOptions& options) {
+  CLINIC_RETURN_IF_ERROR(CheckListen(options.listen));
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }

@@ -15,7 +15,9 @@ namespace clinic {
 
 // TLS when options.tls_cert is given (mutual with tls_client_ca), else
 // plaintext, which only a loopback --listen or insecure_listen_any allows.
-// INVALID_ARGUMENT naming the flag otherwise, or for an unreadable file.
+// INVALID_ARGUMENT naming the flag otherwise, for an unreadable file, or
+// for a --listen that is not HOST:PORT with a port from 0 to 65535 (an IPv6
+// host in brackets).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const ServerOptions& options);
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/core/local_time.h"
+#include "services/core/text.h"
 
 namespace clinic::core {
 namespace {
@@ -198,7 +199,7 @@ absl::StatusOr<std::vector<Interval>> DecodeIntervals(absl::string_view text) {
         !ParseUnixSeconds(item.substr(0, dash), &i.start) ||
         !ParseUnixSeconds(item.substr(dash + 1), &i.end) || i.end < i.start) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "Interval \"", item,
+          "Interval \"", Excerpt(item),
           "\" is malformed; expected START-END in unix seconds with START <= "
           "END, items separated by commas."));
     }

@@ -27,6 +27,8 @@ inline constexpr char kReasonTokenMissing[] = "TOKEN_MISSING";
 inline constexpr char kReasonTokenMalformed[] = "TOKEN_MALFORMED";
 inline constexpr char kReasonTokenUnknown[] = "TOKEN_UNKNOWN";
 inline constexpr char kReasonTokenRevoked[] = "TOKEN_REVOKED";
+inline constexpr char kReasonTimeOffOverlaps[] = "TIME_OFF_OVERLAPS";
+inline constexpr char kReasonTimeOffLimit[] = "TIME_OFF_LIMIT";
 
 struct ErrorReason {
   std::string reason;

@@ -1,11 +1,11 @@
 #include "services/core/ids.h"
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "services/core/error_reason.h"
+#include "services/core/text.h"
 
 namespace clinic::core {
 namespace {
@@ -59,9 +59,9 @@ absl::StatusOr<Id> ParseId(IdKind kind, absl::string_view text,
   absl::string_view digits = text;
   if (!absl::ConsumePrefix(&digits, info.prefix) ||
       !absl::SimpleAtoi(digits, &id) || id <= 0 || FormatId(kind, id) != text) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": \"", absl::CHexEscape(text.substr(0, 40)), "\" is not ",
-        article, info.noun, " id (expected ", info.prefix, "<number>)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": \"", Excerpt(text), "\" is not ", article,
+                     info.noun, " id (expected ", info.prefix, "<number>)"));
   }
   return id;
 }

@@ -28,7 +28,7 @@ enum class IdKind {
 std::string FormatId(IdKind kind, Id id);
 
 // The row id of `text`; INVALID_ARGUMENT naming `field` when `text` is
-// empty or not an id of `kind`.
+// empty or not an id of `kind`, quoting at most an Excerpt of `text`.
 absl::StatusOr<Id> ParseId(IdKind kind, absl::string_view text,
                            absl::string_view field);
 

@@ -1,6 +1,8 @@
 #include "services/core/rules.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -229,14 +231,32 @@ void CheckTherapist(const Therapist& t, const Subject& subj,
                  v);
   }
   CheckWorkingHours(t, therapist, subj, v);
+  // All the time off the session touches is one conflict: one finding,
+  // naming the first period and counting the others. The reason stays out:
+  // the caller may be an athlete, and only staff and the therapist may read
+  // it (GetTherapist).
+  const TimeOff* first_off = nullptr;
+  int other_offs = 0;
   for (const TimeOff& off : t.time_off) {
     if (off.start >= s.end) break;
     if (off.end <= s.start) continue;
+    if (first_off == nullptr) {
+      first_off = &off;
+    } else {
+      ++other_offs;
+    }
+  }
+  if (first_off != nullptr) {
     AddViolation(
         kRuleTimeOff,
         absl::StrCat(subj.text, " falls during time off of ", therapist, " (",
-                     FormatSpan(off.start, off.end, subj.zone),
-                     off.reason.empty() ? "" : ": ", off.reason, ")."),
+                     FormatSpan(first_off->start, first_off->end, subj.zone),
+                     other_offs == 0
+                         ? ""
+                         : absl::StrCat(" and ", other_offs,
+                                        other_offs == 1 ? " other period"
+                                                        : " other periods"),
+                     ")."),
         v);
   }
   const absl::Duration buffer = t.turnover_buffer;
@@ -312,6 +332,22 @@ void CheckNotice(const RuleTable& rules, const Subject& subj,
   }
 }
 
+// Keeps the first kMaxFindingsPerRule findings of each rule, in order, and
+// returns how many it dropped.
+int CapPerRule(std::vector<Finding>& findings) {
+  if (findings.size() <= static_cast<size_t>(kMaxFindingsPerRule)) {
+    return 0;  // the usual case
+  }
+  std::map<std::string, int, std::less<>> seen;
+  std::vector<Finding> kept;
+  for (Finding& f : findings) {
+    if (++seen[f.rule_id] <= kMaxFindingsPerRule) kept.push_back(std::move(f));
+  }
+  const int dropped = static_cast<int>(findings.size() - kept.size());
+  findings = std::move(kept);
+  return dropped;
+}
+
 Subject MakeSubject(const SessionRequest& session, const absl::TimeZone& zone) {
   return Subject{session, zone,
                  absl::StrCat(SessionNoun(session.modality), " ",
@@ -378,6 +414,8 @@ Verdict Evaluate(const RuleTable& rules, const absl::TimeZone& zone,
   if (ctx.therapist != nullptr) CheckTherapist(*ctx.therapist, subj, ctx, &v);
   CheckAthleteBusy(subj, ctx, &v);
   CheckNotice(rules, subj, ctx, &v);
+  v.omitted_violations = CapPerRule(v.violations);
+  v.omitted_warnings = CapPerRule(v.warnings);
   return v;
 }
 

@@ -45,9 +45,21 @@ struct Finding {
   absl::Duration actual_gap = absl::ZeroDuration();
 };
 
+// The most findings of one rule a verdict lists (of violations and of
+// warnings each); the rest are only counted. One conflicting thing (an
+// event, a session, the therapist's time off) yields at most one finding
+// per rule, so this caps the calendars that crowd many events or sessions
+// around one slot.
+inline constexpr int kMaxFindingsPerRule = 5;
+
 struct Verdict {
   std::vector<Finding> violations;  // empty when the session is allowed
   std::vector<Finding> warnings;
+  // Findings left out by kMaxFindingsPerRule. Only findings past the first
+  // kMaxFindingsPerRule of a rule are, so allowed() holds exactly when no
+  // rule is violated.
+  int omitted_violations = 0;
+  int omitted_warnings = 0;
   bool allowed() const { return violations.empty(); }
 };
 
@@ -95,15 +107,23 @@ struct BookingContext {
 absl::Duration ContextReachBefore(const RuleTable& rules);
 absl::Duration ContextReachAfter(const RuleTable& rules);
 
-// Evaluates every rule. All violations are reported, event rules first,
-// then scheduling rules, each in time order; warnings likewise. A modality
-// that `rules` has no entry for yields a single MODALITY_NOT_OFFERED.
+// Evaluates every rule. Violations are reported event rules first, then
+// scheduling rules, each in time order; warnings likewise. Each conflicting
+// thing yields at most one finding per rule: an event one (overlap or gap),
+// another session one, and all the therapist's time off the session
+// touches a single THERAPIST_TIME_OFF naming the first period (never the
+// reason, which is for staff and the therapist: GetTherapist). Past
+// kMaxFindingsPerRule findings of a rule the rest are counted in
+// omitted_violations (omitted_warnings). A modality that `rules` has no
+// entry for yields a single MODALITY_NOT_OFFERED.
 Verdict Evaluate(const RuleTable& rules, const absl::TimeZone& zone,
                  const SessionRequest& session, const BookingContext& ctx);
 
 // Only the athlete-side hard rules (event gaps and overlap, injury), for
 // re-checking a confirmed session after the athlete's calendar changed
-// ("the other direction" of RULES.md).
+// ("the other direction" of RULES.md). One finding per event, every one:
+// no kMaxFindingsPerRule cap, so a caller can tell which events a session
+// breaks.
 std::vector<Finding> AthleteViolations(const RuleTable& rules,
                                        const absl::TimeZone& zone,
                                        const Booking& session,

@@ -108,6 +108,7 @@ struct Booking {
   absl::Time end;
   BookingState state = BookingState::kConfirmed;
   std::string request_id;    // client idempotency key, may be empty
+  Id request_user_id = 0;    // the user whose key request_id is
   std::string request_hash;  // fingerprint of the request that created it
   bool at_risk = false;      // a later event breaks a hard rule
   std::string at_risk_reason;

@@ -69,9 +69,11 @@ class Reader {
       Id athlete_id, bool active_only) = 0;
 
   virtual absl::StatusOr<core::Booking> GetBooking(Id id) = 0;
-  // The booking created with this idempotency key, if any.
+  // The booking that user `user_id` created with idempotency key
+  // `request_id`, if any. Keys are the user's own: another user's booking
+  // with the same key is never found. Nothing for an empty key.
   virtual absl::StatusOr<std::optional<core::Booking>> FindBookingByRequestId(
-      const std::string& request_id) = 0;
+      Id user_id, const std::string& request_id) = 0;
   // Ordered by (start, id), strictly after `after`, at most `limit`.
   virtual absl::StatusOr<std::vector<core::Booking>> ListBookings(
       const BookingFilter& filter, const BookingCursor& after, int limit) = 0;
@@ -115,8 +117,10 @@ class Transaction : public Reader {
   // Sets `resolved` (and keeps everything else) of the injury.
   virtual absl::Status UpdateInjury(const core::Injury& i) = 0;
 
-  // request_id, when not empty, is unique: a second insert with the same
-  // key is ALREADY_EXISTS.
+  // request_id, when not empty, belongs to request_user_id (0 for none)
+  // and is unique per user: a second insert with the same user and key is
+  // ALREADY_EXISTS; other users may use the same key. An empty request_id
+  // stores no user.
   virtual absl::StatusOr<Id> InsertBooking(const core::Booking& b) = 0;
   // Stores start, end, state, at_risk, at_risk_reason, cancel_reason and
   // update_time of the booking with b.id.

@@ -77,10 +77,13 @@ grpc::ServerUnaryReactor* TherapistService::ListTherapists(
             api::IdPageFromProto(req->page_size(), req->page_token()));
         CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> list,
                                 clinic_->ListTherapists(offering, page));
-        const bool more = api::TrimPage(list, page.limit);
-        for (const core::Therapist& t : list) {
-          ToProtoFor(caller, t, resp->add_therapists());
-        }
+        const bool trimmed = api::TrimPage(list, page.limit);
+        const bool cut = api::FillPage(list, [&](const core::Therapist& t) {
+          v1::Therapist* out = resp->add_therapists();
+          ToProtoFor(caller, t, out);
+          return out;
+        });
+        const bool more = trimmed || cut;
         if (more) resp->set_next_page_token(api::IdPageToken(list.back().id));
         return absl::OkStatus();
       });
@@ -136,6 +139,12 @@ grpc::ServerUnaryReactor* TherapistService::AddTimeOff(
         if (off.end <= off.start) {
           return api::InvalidField("time_off.end_time",
                                    "must be after start_time");
+        }
+        // Ended time off changes nothing and is not shown (Clinic); refusing
+        // it keeps a therapist's time off from growing unseen.
+        if (off.end <= clinic_->Now()) {
+          return api::InvalidField("time_off.end_time",
+                                   "must be in the future");
         }
         CLINIC_RETURN_IF_ERROR(api::CheckText(in.reason(), "time_off.reason",
                                               api::kMaxNoteLength, false));

@@ -47,8 +47,8 @@ absl::Status CheckLink(bool acts_as, const std::string& id,
 
 absl::StatusOr<core::User> UserFromProto(const v1::User& in) {
   core::User u;
-  CLINIC_RETURN_IF_ERROR(api::CheckText(in.display_name(), "user.display_name",
-                                        api::kMaxNameLength, true));
+  CLINIC_RETURN_IF_ERROR(
+      api::CheckName(in.display_name(), "user.display_name"));
   u.name = in.display_name();
   CLINIC_ASSIGN_OR_RETURN(u.role, RoleFromProto(in.role(), "user.role"));
   for (int i = 0; i < in.granted_roles_size(); ++i) {
@@ -263,11 +263,13 @@ grpc::ServerUnaryReactor* UserService::ListAuditEvents(
         CLINIC_ASSIGN_OR_RETURN(
             std::vector<core::AuditEvent> events,
             accounts_->ListAuditEvents(req->target(), page));
-        const bool more = api::TrimPage(events, page.limit);
-        for (const core::AuditEvent& e : events) {
-          ToProto(e, resp->add_events());
-        }
-        if (more) {
+        const bool trimmed = api::TrimPage(events, page.limit);
+        const bool cut = api::FillPage(events, [&](const core::AuditEvent& e) {
+          v1::AuditEvent* out = resp->add_events();
+          ToProto(e, out);
+          return out;
+        });
+        if (trimmed || cut) {
           resp->set_next_page_token(api::IdPageToken(events.back().id));
         }
         return absl::OkStatus();

@@ -65,6 +65,23 @@ class ClinicTest : public ::testing::Test {
     return {athlete_.id, therapist_.id, m, start, std::nullopt};
   }
 
+  // A new STAFF user acting without a token.
+  core::Actor NewUser(const std::string& name) {
+    core::User u;
+    u.name = name;
+    u.role = core::Role::kStaff;
+    u.create_time = clock_.Now();
+    core::Id id = 0;
+    EXPECT_TRUE(store_
+                    ->Write([&](storage::Transaction& tx) -> absl::Status {
+                      absl::StatusOr<core::Id> inserted = tx.InsertUser(u);
+                      if (inserted.ok()) id = *inserted;
+                      return inserted.status();
+                    })
+                    .ok());
+    return {id, 0};
+  }
+
   core::Event Race(absl::Time start, const std::string& name = "Harbor Half") {
     core::Event e;
     e.athlete_id = athlete_.id;
@@ -83,7 +100,7 @@ class ClinicTest : public ::testing::Test {
   std::unique_ptr<Clinic> clinic_;
   core::Therapist therapist_;
   core::Athlete athlete_;
-  const core::Actor desk_{0, 0};
+  const core::Actor desk_{0, 0};  // no user: the server itself
 };
 
 }  // namespace clinic

@@ -539,10 +539,76 @@ TEST_F(RulesTest, TimeOff) {
   const Verdict v =
       Check(Session(Modality::kDeepTissue, At(2026, 11, 30, 11, 30)));
   ASSERT_THAT(Ids(v.violations), ElementsAre(kRuleTimeOff));
+  // The reason is for staff and the therapist, not whoever books.
   EXPECT_EQ(v.violations[0].message,
             "Deep tissue massage Mon 30 Nov 2026 11:30-12:30 EST falls during "
             "time off of therapist \"Sam Hands\" (Mon 30 Nov 2026 "
-            "12:00-14:00 EST: dentist).");
+            "12:00-14:00 EST).");
+}
+
+TEST_F(RulesTest, AllTheTimeOffASessionTouchesIsOneFinding) {
+  // Four separate hours off (10:00, 12:00, 14:00 and 19:00), with private
+  // reasons; an 8-hour session from 09:00 touches the first three.
+  for (int hour : {10, 12, 14, 19}) {
+    TimeOff off;
+    off.id = hour;
+    off.therapist_id = kTherapistId;
+    off.start = At(2026, 11, 30, hour, 0);
+    off.end = off.start + absl::Hours(1);
+    off.reason = "private medical reason";
+    therapist_.time_off.push_back(off);
+  }
+  SessionRequest s = Session(Modality::kSports, At(2026, 11, 30, 9, 0));
+  s.end = s.start + absl::Hours(8);
+  const Verdict v = Check(s);
+  ASSERT_THAT(Ids(v.violations), ElementsAre(kRuleTimeOff));
+  EXPECT_EQ(v.violations[0].message,
+            "Sports massage Mon 30 Nov 2026 09:00-17:00 EST falls during time "
+            "off of therapist \"Sam Hands\" (Mon 30 Nov 2026 10:00-11:00 EST "
+            "and 2 other periods).");
+  EXPECT_EQ(v.omitted_violations, 0);
+
+  // Touching only the 14:00 hour: that one, no others.
+  s.start = At(2026, 11, 30, 14, 30);
+  s.end = s.start + absl::Hours(1);
+  const Verdict one = Check(s);
+  ASSERT_THAT(Ids(one.violations), ElementsAre(kRuleTimeOff));
+  EXPECT_THAT(one.violations[0].message,
+              HasSubstr("(Mon 30 Nov 2026 14:00-15:00 EST)."));
+}
+
+TEST_F(RulesTest, FindingsOfOneRuleAreCappedAndCounted) {
+  // Eight workouts on Sunday afternoon, each ending less than the 24 h a
+  // Monday 10:00 deep tissue needs after it: one finding each, five listed.
+  std::vector<Event> events = {race_};
+  for (int i = 0; i < 8; ++i) {
+    Event e = Workout(At(2026, 11, 29, 12, 0) + absl::Minutes(30 * i));
+    e.id = 100 + i;
+    e.end = e.start + absl::Minutes(30);
+    events.push_back(e);
+  }
+  SetEvents(events);
+  const Verdict v =
+      Check(Session(Modality::kDeepTissue, At(2026, 11, 30, 10, 0)));
+  ASSERT_EQ(v.violations.size(), static_cast<size_t>(kMaxFindingsPerRule));
+  for (int i = 0; i < kMaxFindingsPerRule; ++i) {
+    EXPECT_EQ(v.violations[i].rule_id, kRuleGapAfterEvent);
+    EXPECT_EQ(v.violations[i].event_id, 100 + i);  // in time order
+  }
+  EXPECT_EQ(v.omitted_violations, 3);
+  EXPECT_FALSE(v.allowed());
+  EXPECT_THAT(v.warnings, IsEmpty());
+  EXPECT_EQ(v.omitted_warnings, 0);
+
+  // Between the minimum and the advised gap they are warnings: capped the
+  // same way, and the session is allowed.
+  const Verdict later =
+      Check(Session(Modality::kDeepTissue, At(2026, 12, 1, 10, 0)));
+  EXPECT_TRUE(later.allowed());
+  EXPECT_EQ(later.omitted_violations, 0);
+  ASSERT_EQ(later.warnings.size(), static_cast<size_t>(kMaxFindingsPerRule));
+  EXPECT_EQ(later.warnings[0].event_id, 100);
+  EXPECT_EQ(later.omitted_warnings, 3);
 }
 
 TEST_F(RulesTest, TherapistBusyCountsTheTurnoverBuffer) {

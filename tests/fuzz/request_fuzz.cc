@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -134,9 +135,26 @@ std::optional<std::vector<char32_t>> DecodeUtf8(absl::string_view s) {
 
 bool IsUtf8(absl::string_view s) { return DecodeUtf8(s).has_value(); }
 
+// What core::IsBlank counts as showing nothing: white space and invisible
+// format characters (controls are refused before blankness matters).
+bool Invisible(char32_t c) {
+  static constexpr std::pair<char32_t, char32_t> kRanges[] = {
+      {0x20, 0x20},       {0xA0, 0xA0},     {0xAD, 0xAD},
+      {0x34F, 0x34F},     {0x61C, 0x61C},   {0x115F, 0x1160},
+      {0x1680, 0x1680},   {0x17B4, 0x17B5}, {0x180B, 0x180F},
+      {0x2000, 0x200F},   {0x2028, 0x202F}, {0x205F, 0x206F},
+      {0x3000, 0x3000},   {0x3164, 0x3164}, {0xFE00, 0xFE0F},
+      {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0}, {0x1D173, 0x1D17A},
+      {0xE0000, 0xE0FFF},
+  };
+  return std::any_of(
+      std::begin(kRanges), std::end(kRanges),
+      [c](const auto& r) { return c >= r.first && c <= r.second; });
+}
+
 // CheckText's contract: UTF-8 without a control character (Unicode Cc:
 // U+0000-U+001F, U+007F-U+009F), at most `max_chars` code points, and not
-// blank when `required`.
+// blank (only white space and invisible characters) when `required`.
 bool TextOk(absl::string_view text, int max_chars, bool required) {
   const std::optional<std::vector<char32_t>> cps = DecodeUtf8(text);
   if (!cps.has_value()) return false;
@@ -144,9 +162,19 @@ bool TextOk(absl::string_view text, int max_chars, bool required) {
   for (const char32_t c : *cps) {
     if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) return false;
     // The other ASCII white space characters are controls.
-    if (c != ' ') blank = false;
+    if (!Invisible(c)) blank = false;
   }
   return static_cast<int64_t>(cps->size()) <= max_chars && !(required && blank);
+}
+
+// CheckName's contract: TextOk for a required name, without bidi
+// embedding, override or isolate controls.
+bool NameOk(absl::string_view text) {
+  if (!TextOk(text, kMaxNameLength, /*required=*/true)) return false;
+  const std::vector<char32_t> cps = *DecodeUtf8(text);
+  return std::none_of(cps.begin(), cps.end(), [](char32_t c) {
+    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+  });
 }
 
 // Whether `text` is a public id of `kind`: its prefix, then a positive
@@ -226,7 +254,12 @@ std::string CheckError(const absl::Status& status, bool bad_request = true) {
   google::rpc::Status rich;
   FUZZ_CHECK(rich.ParseFromString(sent.error_details()));
   FUZZ_CHECK(rich.message() == status.message());
-  FUZZ_CHECK(rich.details_size() == 1);
+  // The BadRequest, and the ErrorInfo every error carries.
+  FUZZ_CHECK(rich.details_size() == 2);
+  google::rpc::ErrorInfo info;
+  FUZZ_CHECK(rich.details(0).UnpackTo(&info));
+  FUZZ_CHECK(info.reason() == "INVALID_ARGUMENT");
+  FUZZ_CHECK(rich.details(1).Is<google::rpc::BadRequest>());
   return v.field();
 }
 
@@ -413,8 +446,8 @@ bool SameTherapist(const core::Therapist& a, const core::Therapist& b) {
 // What a therapist built by ApplyTherapistFields from a valid one and
 // accepted by CheckTherapist is; and it survives ToProto and back.
 void CheckValidTherapist(const core::Therapist& t) {
-  FUZZ_CHECK(TextOk(t.name, kMaxNameLength, /*required=*/true));
-  FUZZ_CHECK(CheckText(t.name, "n", kMaxNameLength, /*required=*/true).ok());
+  FUZZ_CHECK(NameOk(t.name));
+  FUZZ_CHECK(CheckName(t.name, "n").ok());
   FUZZ_CHECK(!t.modalities.empty());
   for (size_t i = 0; i < t.modalities.size(); ++i) {
     FUZZ_CHECK(IsModality(t.modalities[i]));
@@ -442,6 +475,10 @@ void CheckValidTherapist(const core::Therapist& t) {
       // Sorted by (day, start), and spans of a day do not overlap.
       FUZZ_CHECK(static_cast<int>(prev.day) <= day);
       FUZZ_CHECK(prev.day != h.day || prev.end_minute <= h.start_minute);
+    }
+    // At most kMaxSpansPerDay spans a day.
+    if (i >= static_cast<size_t>(kMaxSpansPerDay)) {
+      FUZZ_CHECK(t.hours[i - kMaxSpansPerDay].day != h.day);
     }
   }
   FUZZ_CHECK(t.turnover_buffer >= absl::ZeroDuration() &&

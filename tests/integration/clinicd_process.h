@@ -58,6 +58,8 @@ class ClinicdProcess {
   void set_admin_token(std::string token) { admin_token_ = std::move(token); }
 
   std::string address() const;
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string stderr_text() const;  // what clinicd logged so far
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   v1::TherapistService::Stub& therapists() { return *therapists_; }

@@ -83,6 +83,34 @@ TEST_F(ErrorDetailsTest, RequestIdReusedNamesTheFirstBooking) {
   EXPECT_EQ(d.info.metadata().at("booking"), out.booking().id());
 }
 
+TEST_F(ErrorDetailsTest, OverlappingTimeOffNamesTheTimeOffItOverlaps) {
+  const absl::CivilDay day = RaceSunday() - 4;
+  auto add = [&](int from, int to, v1::TimeOff* out) {
+    v1::AddTimeOffRequest req;
+    req.set_therapist_id(therapist_);
+    *req.mutable_time_off()->mutable_start_time() = Ts(Local(day, from));
+    *req.mutable_time_off()->mutable_end_time() = Ts(Local(day, to));
+    req.mutable_time_off()->set_reason("physio course");
+    return server_.therapists().AddTimeOff(Ctx().get(), req, out);
+  };
+  v1::TimeOff first;
+  ASSERT_TRUE(add(9, 13, &first).ok());
+  const std::string before = StoreSnapshot(server_);
+  v1::TimeOff out;
+  const grpc::Status s = add(12, 15, &out);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("overlaps " + first.id()));
+  const Details d = DetailsOf(s);
+  EXPECT_EQ(d.info.reason(), "TIME_OFF_OVERLAPS");
+  EXPECT_EQ(d.info.metadata().at("time_off"), first.id());
+  EXPECT_EQ(StoreSnapshot(server_), before);
+
+  // Back to back is fine.
+  ASSERT_TRUE(add(13, 15, &out).ok());
+  EXPECT_NE(StoreSnapshot(server_), before);
+}
+
 TEST_F(ErrorDetailsTest, RuleRejectionsAndCancelledBookingsHaveTheirReasons) {
   const absl::CivilDay sunday = RaceSunday();
   AddEvent(athlete_, v1::RACE, "Broad Street Run", Local(sunday, 7),

@@ -1,6 +1,7 @@
 // Text a hostile or careless client may send: each value is stored exactly
 // (read back byte for byte) or refused with INVALID_ARGUMENT naming the
-// field, and the store stays whole. Requests over --max_message_bytes are
+// field, and the store stays whole. Names need a visible character and no
+// bidirectional controls. Requests over --max_message_bytes are
 // RESOURCE_EXHAUSTED and change nothing.
 #include <functional>
 #include <future>
@@ -8,25 +9,30 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "clinic/v1/users.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/integration/clinicd_test_base.h"
+#include "tests/integration/store_snapshot.h"
 
 namespace clinic::testing {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 
 struct HostileText {
   std::string name;
   std::string text;
-  bool valid;        // UTF-8 without control characters
-  bool utf8 = true;  // else protobuf cannot even parse the request
+  bool valid;           // UTF-8 without control characters
+  bool utf8 = true;     // else protobuf cannot even parse the request
+  bool name_ok = true;  // else refused in names: bidi embeddings, overrides
+  bool blank = false;   // only white space and invisible characters
 };
 
 std::string Repeat(const std::string& s, int n) {
@@ -47,7 +53,13 @@ const std::vector<HostileText>& HostileTexts() {
       {"emoji", "Zo\u00eb \U0001F3C3\u200D\u2640\uFE0F", true},
       {"right to left", "\u200F\u0633\u0627\u0631\u0629 \u05E9\u05E8\u05D4",
        true},
-      {"direction override", "\u202Egnp.exe", true},
+      {"direction override", "\u202Egnp.exe", true, true, false},
+      {"directional isolates", "\u2067Sara\u2069 \u2066Lee\u2069", true, true,
+       false},
+      {"only Unicode spaces", "\u00A0\u2003\u3000\uFEFF", true, true, true,
+       true},
+      {"only zero width spaces", "\u200B\u200B", true, true, true, true},
+      {"a mark and a space", "\u200F ", true, true, true, true},
       {"combining marks", "Zoe\u0308 e\u0301\u0302\u0303\u0304 n\u0303", true},
       {"spaces around", "  Ann Lee  ", true},
       {"100 four-byte code points", Repeat("\U0001F3C3", 100), true},
@@ -319,6 +331,18 @@ std::vector<Field> Fields() {
   };
 }
 
+// Names: of an athlete, therapist, user or event (a race's "name").
+bool IsName(const Field& field) {
+  return field.name == "name" || absl::EndsWith(field.name, "display_name");
+}
+
+// Whether `field` stores `h`: valid text within the field's length, not
+// blank where the field is required, without bidi controls in a name.
+bool Accepts(const Field& field, const HostileText& h) {
+  return h.valid && CodePoints(h.text) <= field.max_code_points &&
+         !(h.blank && field.required) && (h.name_ok || !IsName(field));
+}
+
 TEST_F(HostileTextTest, IsStoredExactlyOrRefusedNamingTheField) {
   // The records the fixture made, as they read before.
   auto therapist = [this] {
@@ -347,8 +371,7 @@ TEST_F(HostileTextTest, IsStoredExactlyOrRefusedNamingTheField) {
   for (const Field& field : Fields()) {
     for (const HostileText& h : HostileTexts()) {
       SCOPED_TRACE(absl::StrCat(field.name, " <- ", h.name));
-      const bool accept =
-          h.valid && CodePoints(h.text) <= field.max_code_points;
+      const bool accept = Accepts(field, h);
       std::string stored;
       const grpc::Status s = field.store(*this, h.text, &stored);
       if (accept) {
@@ -427,7 +450,7 @@ TEST_F(HostileTextTest, ARefusedRecordChangesNothing) {
   const std::string before = Snapshot();
   for (const Field& field : Fields()) {
     for (const HostileText& h : HostileTexts()) {
-      if (h.valid || field.name == "reason") continue;
+      if (Accepts(field, h) || field.name == "reason") continue;
       SCOPED_TRACE(absl::StrCat(field.name, " <- ", h.name));
       std::string stored;
       EXPECT_EQ(field.store(*this, h.text, &stored).error_code(),
@@ -523,6 +546,71 @@ TEST_F(MessageSizeTest, ALargerRequestIsResourceExhaustedAndChangesNothing) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("athlete.display_name"));
   EXPECT_EQ(Snapshot(), before);
+}
+
+// Time off is bounded per therapist (100 entries not yet ended), and a
+// list page stops once it holds 1 MiB, so a page of therapists stays far
+// below the 4 MiB message limit however long their time off's reasons:
+// six therapists with full time off are 4.8 MB, which one page of 50
+// could not carry.
+using LargeListTest = ClinicdTest;
+
+TEST_F(LargeListTest, TimeOffIsBoundedAndAPageStopsAtOneMebibyte) {
+  const std::string reason = Repeat("\U0001F3C3", 2000);  // 8,000 bytes
+  const absl::CivilDay first = absl::ToCivilDay(absl::Now(), zone_) + 2;
+  auto add_time_off = [&](const std::string& therapist, int day) {
+    v1::AddTimeOffRequest req;
+    req.set_therapist_id(therapist);
+    *req.mutable_time_off()->mutable_start_time() = Ts(Local(first + day, 12));
+    *req.mutable_time_off()->mutable_end_time() = Ts(Local(first + day, 13));
+    req.mutable_time_off()->set_reason(reason);
+    v1::TimeOff out;
+    return server_.therapists().AddTimeOff(Ctx().get(), req, &out);
+  };
+  std::vector<std::string> therapists;
+  for (int t = 0; t < 6; ++t) {
+    therapists.push_back(AddTherapist(absl::StrCat("Busy ", t)));
+    for (int day = 0; day < 100; ++day) {
+      const grpc::Status s = add_time_off(therapists.back(), day);
+      ASSERT_TRUE(s.ok()) << t << " " << day << ": " << s.error_message();
+    }
+  }
+  therapists.push_back(AddTherapist("Idle"));
+  const std::string before = StoreSnapshot(server_);
+  const grpc::Status refused = add_time_off(therapists[0], 100);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << refused.error_message();
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("already has 100 upcoming time off entries"));
+  EXPECT_EQ(StoreSnapshot(server_), before);
+
+  v1::GetTherapistRequest get;
+  get.set_id(therapists[0]);
+  v1::Therapist full;
+  ASSERT_TRUE(server_.therapists().GetTherapist(Ctx().get(), get, &full).ok());
+  EXPECT_EQ(full.time_off_size(), 100);
+  EXPECT_GT(full.ByteSizeLong(), 800'000u);
+  EXPECT_LT(full.ByteSizeLong(), 1u << 20);
+
+  // Each page ends after the therapist that took it past 1 MiB.
+  v1::ListTherapistsRequest list;  // the default page size, 50
+  std::vector<std::vector<std::string>> pages;
+  do {
+    v1::ListTherapistsResponse page;
+    const grpc::Status s =
+        server_.therapists().ListTherapists(Ctx().get(), list, &page);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_LT(page.ByteSizeLong(), 2u << 20);
+    pages.emplace_back();
+    for (const v1::Therapist& t : page.therapists()) {
+      pages.back().push_back(t.id());
+    }
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty() && pages.size() < 10);
+  EXPECT_THAT(pages, ElementsAre(ElementsAre(therapists[0], therapists[1]),
+                                 ElementsAre(therapists[2], therapists[3]),
+                                 ElementsAre(therapists[4], therapists[5]),
+                                 ElementsAre(therapists[6])));
 }
 
 }  // namespace

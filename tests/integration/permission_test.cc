@@ -3,6 +3,7 @@
 // changes nothing in the store and says who was refused what; an allowed
 // change to a booking is audited under the caller's user and token.
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -1069,6 +1071,109 @@ TEST_F(PermissionTest, EveryCallerGetsExactlyItsCodeAndARefusalChangesNothing) {
     }
     EXPECT_EQ(found, 1) << out.DebugString();
   }
+}
+
+// The guarantee README's "Users and security" gives: once RevokeToken has
+// answered, every call that starts with the token is UNAUTHENTICATED
+// (TOKEN_REVOKED) and writes nothing; a call already under way may still
+// finish. Each round revokes a token while another thread keeps writing
+// with it over its own connection, so that a race would show.
+using RevocationTest = ClinicdTest;
+
+TEST_F(RevocationTest, CallsStartedAfterTheRevokeAnsweredAreRefused) {
+  using Clock = std::chrono::steady_clock;
+  auto users = v1::UserService::NewStub(server_.channel());
+  v1::CreateUserRequest make;
+  make.mutable_user()->set_display_name("Front Desk");
+  make.mutable_user()->set_role(v1::STAFF);
+  v1::User staff;
+  ASSERT_TRUE(users->CreateUser(Ctx().get(), make, &staff).ok());
+  const std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      server_.address(), grpc::InsecureChannelCredentials());
+  auto athletes = v1::AthleteService::NewStub(channel);
+
+  struct Attempt {
+    Clock::time_point start;
+    grpc::Status status;
+  };
+  int answered_ok = 0;  // athletes the token's calls said they created
+  int refused_after = 0;
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    v1::CreateTokenRequest make_token;
+    make_token.set_user_id(staff.id());
+    make_token.set_label(absl::StrCat("round ", round));
+    v1::CreateTokenResponse token;
+    ASSERT_TRUE(users->CreateToken(Ctx().get(), make_token, &token).ok());
+
+    std::atomic<int> started{0};
+    std::atomic<Clock::rep> revoke_answered{0};  // 0: not yet
+    std::vector<Attempt> attempts;
+    std::thread writer([&] {
+      int after = 0;  // calls started after the revoke answered
+      for (int i = 0; after < 3 && i < 1000; ++i) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(20));
+        Authorize(ctx, token.secret());
+        v1::CreateAthleteRequest req;
+        req.mutable_athlete()->set_display_name(
+            absl::StrCat("Walk-in ", round, ".", i));
+        v1::Athlete out;
+        const Clock::time_point start = Clock::now();
+        const Clock::rep answered = revoke_answered.load();
+        if (answered != 0 && start.time_since_epoch().count() > answered) {
+          ++after;
+        }
+        ++started;
+        attempts.push_back({start, athletes->CreateAthlete(&ctx, req, &out)});
+      }
+    });
+    // Revoke once the writer is under way, at a different point each round.
+    while (started.load() < 1 + round % 4) std::this_thread::yield();
+    v1::RevokeTokenRequest revoke;
+    revoke.set_id(token.token().id());
+    v1::Token revoked;
+    const grpc::Status r = users->RevokeToken(Ctx().get(), revoke, &revoked);
+    revoke_answered.store(Clock::now().time_since_epoch().count());
+    writer.join();
+    ASSERT_TRUE(r.ok()) << r.error_message();
+
+    const Clock::time_point answered{Clock::duration(revoke_answered.load())};
+    for (const Attempt& a : attempts) {
+      if (a.status.ok()) {
+        EXPECT_LT(a.start, answered) << "a call after the revoke succeeded";
+        ++answered_ok;
+        continue;
+      }
+      EXPECT_EQ(a.status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+          << a.status.error_message();
+      google::rpc::Status rich;
+      ASSERT_TRUE(rich.ParseFromString(a.status.error_details()));
+      google::rpc::ErrorInfo info;
+      for (const auto& any : rich.details()) {
+        if (any.Is<google::rpc::ErrorInfo>()) {
+          ASSERT_TRUE(any.UnpackTo(&info));
+        }
+      }
+      EXPECT_EQ(info.reason(), "TOKEN_REVOKED");
+      if (a.start > answered) ++refused_after;
+    }
+  }
+  EXPECT_GE(refused_after, 20 * 3);
+
+  // Every athlete in the store is one a call was told it made: no refused
+  // call wrote.
+  v1::ListAthletesRequest list;
+  list.set_page_size(500);
+  int stored = 0;
+  do {
+    v1::ListAthletesResponse page;
+    ASSERT_TRUE(server_.athletes().ListAthletes(Ctx().get(), list, &page).ok());
+    stored += page.athletes_size();
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_EQ(stored, answered_ok);
 }
 
 // Load balancers and tools check health and list services without a token;

@@ -3,6 +3,9 @@
 #include <string>
 
 #include "clinic/v1/users.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "tests/integration/clinicd_test_base.h"
 
@@ -63,6 +66,112 @@ TEST_F(PrivacyTest, OnlyStaffAndTheTherapistSeeWhyTheTherapistIsOff) {
   EXPECT_EQ(reason_seen_by(kAdminToken), "dentist");
   EXPECT_EQ(reason_seen_by(TokenFor(v1::THERAPIST, "", maya)), "dentist");
   EXPECT_EQ(reason_seen_by(TokenFor(v1::ATHLETE, jordan, "")), "");
+}
+
+TEST_F(PrivacyTest, ARejectionInTimeOffDoesNotTellAnAthleteWhy) {
+  const std::string maya = AddTherapist();
+  const std::string jordan = AddAthlete();
+  const absl::CivilDay monday = RaceSunday() + 1;
+  const std::string kReason = "private medical reason";
+  v1::AddTimeOffRequest off;
+  off.set_therapist_id(maya);
+  *off.mutable_time_off()->mutable_start_time() = Ts(Local(monday, 9));
+  *off.mutable_time_off()->mutable_end_time() = Ts(Local(monday, 12));
+  off.mutable_time_off()->set_reason(kReason);
+  v1::TimeOff added;
+  ASSERT_TRUE(server_.therapists().AddTimeOff(Ctx().get(), off, &added).ok());
+  const std::string jordan_token = TokenFor(v1::ATHLETE, jordan, "");
+  const v1::SessionSpec spec =
+      Spec(jordan, maya, v1::SPORTS, Local(monday, 10));
+
+  v1::CheckBookingRequest check;
+  *check.mutable_session() = spec;
+  v1::CheckBookingResponse checked;
+  const grpc::Status c =
+      server_.bookings().CheckBooking(As(jordan_token).get(), check, &checked);
+  ASSERT_TRUE(c.ok()) << c.error_message();
+  EXPECT_FALSE(checked.allowed());
+  EXPECT_THAT(RuleIds(checked.violations()),
+              ::testing::Contains("THERAPIST_TIME_OFF"));
+  EXPECT_THAT(checked.message(), ::testing::HasSubstr("time off"));
+  EXPECT_THAT(checked.SerializeAsString(),
+              ::testing::Not(::testing::HasSubstr(kReason)));
+
+  v1::ReserveSlotRequest reserve;
+  *reserve.mutable_session() = spec;
+  v1::ReserveSlotResponse reserved;
+  const grpc::Status r = server_.bookings().ReserveSlot(As(jordan_token).get(),
+                                                        reserve, &reserved);
+  ASSERT_EQ(r.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << r.error_message();
+  EXPECT_THAT(RuleIds(RejectionOf(r).violations()),
+              ::testing::Contains("THERAPIST_TIME_OFF"));
+  EXPECT_THAT(r.error_message(), ::testing::HasSubstr("time off"));
+  EXPECT_THAT(r.error_message(), ::testing::Not(::testing::HasSubstr(kReason)));
+  EXPECT_THAT(r.error_details(), ::testing::Not(::testing::HasSubstr(kReason)));
+}
+
+TEST_F(PrivacyTest, RequestIdsAreEachAthletesOwn) {
+  const std::string maya = AddTherapist();
+  const std::string jordan = AddAthlete("Jordan");
+  const std::string alex = AddAthlete("Alex");
+  const std::string jordan_token = TokenFor(v1::ATHLETE, jordan, "");
+  const std::string alex_token = TokenFor(v1::ATHLETE, alex, "");
+  const absl::CivilDay wednesday = RaceSunday() - 4;
+  auto reserve = [&](const std::string& token, const v1::SessionSpec& spec,
+                     v1::ReserveSlotResponse* out) {
+    v1::ReserveSlotRequest req;
+    req.set_request_id("booking-1");
+    *req.mutable_session() = spec;
+    return server_.bookings().ReserveSlot(As(token).get(), req, out);
+  };
+
+  v1::ReserveSlotResponse jordans;
+  const v1::SessionSpec jordan_spec =
+      Spec(jordan, maya, v1::SPORTS, Local(wednesday, 10));
+  ASSERT_TRUE(reserve(jordan_token, jordan_spec, &jordans).ok());
+  const std::string jordans_id = jordans.booking().id();
+
+  // Alex's "booking-1" is Alex's own key: a booking of Alex's, and no word
+  // of Jordan's.
+  v1::ReserveSlotResponse alexs;
+  const v1::SessionSpec alex_spec =
+      Spec(alex, maya, v1::SPORTS, Local(wednesday, 14));
+  grpc::Status s = reserve(alex_token, alex_spec, &alexs);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string alexs_id = alexs.booking().id();
+  EXPECT_NE(alexs_id, jordans_id);
+  EXPECT_EQ(alexs.booking().athlete_id(), alex);
+  EXPECT_EQ(alexs.booking().request_id(), "booking-1");
+
+  // Each one's retry returns their own booking...
+  v1::ReserveSlotResponse again;
+  ASSERT_TRUE(reserve(alex_token, alex_spec, &again).ok());
+  EXPECT_EQ(again.booking().id(), alexs_id);
+  ASSERT_TRUE(reserve(jordan_token, jordan_spec, &again).ok());
+  EXPECT_EQ(again.booking().id(), jordans_id);
+
+  // ...and reusing the key for another session names only their own.
+  s = reserve(alex_token, Spec(alex, maya, v1::SPORTS, Local(wednesday, 16)),
+              &again);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(s.error_message(),
+              ::testing::HasSubstr("booking " + alexs_id + ","));
+  ASSERT_THAT(alexs_id, ::testing::Not(::testing::HasSubstr(jordans_id)));
+  EXPECT_THAT(s.error_message(),
+              ::testing::Not(::testing::HasSubstr(jordans_id)));
+  EXPECT_THAT(s.error_details(),
+              ::testing::Not(::testing::HasSubstr(jordans_id)));
+  google::rpc::Status rich;
+  ASSERT_TRUE(rich.ParseFromString(s.error_details()));
+  for (const auto& any : rich.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) {
+      EXPECT_EQ(info.reason(), "REQUEST_ID_REUSED");
+      EXPECT_EQ(info.metadata().at("booking"), alexs_id);
+    }
+  }
+  EXPECT_EQ(ListBookings().size(), 2u);
 }
 
 TEST_F(PrivacyTest, ACancelledSessionEndsTheTherapistsAccessToTheAthlete) {

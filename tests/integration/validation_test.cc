@@ -13,6 +13,7 @@ namespace clinic::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class ValidationTest : public ClinicdTest {
  public:
@@ -60,6 +61,15 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
       edit(*req.mutable_therapist());
       v1::Therapist out;
       return t.server_.therapists().CreateTherapist(Ctx().get(), req, &out);
+    };
+  };
+  auto create_athlete = [](const std::string& email) {
+    return [email](ValidationTest& t) {
+      v1::CreateAthleteRequest req;
+      req.mutable_athlete()->set_display_name("Lee Park");
+      req.mutable_athlete()->set_email(email);
+      v1::Athlete out;
+      return t.server_.athletes().CreateAthlete(Ctx().get(), req, &out);
     };
   };
   auto hours = [](v1::Therapist& t, int day, int from, int to) {
@@ -123,6 +133,14 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
          hours(t, v1::MONDAY, 9, 13);
          hours(t, v1::MONDAY, 12, 17);
        })},
+      {"five spans on a Monday", grpc::StatusCode::INVALID_ARGUMENT,
+       "therapist.working_hours[5]: at most 4 spans a day",
+       create_therapist([&](auto& t) {
+         hours(t, v1::TUESDAY, 9, 17);
+         for (int from = 8; from < 18; from += 2) {
+           hours(t, v1::MONDAY, from, from + 1);
+         }
+       })},
       {"hours ending before they start", grpc::StatusCode::INVALID_ARGUMENT,
        "therapist.working_hours[0].end",
        create_therapist([&](auto& t) { hours(t, v1::MONDAY, 17, 9); })},
@@ -146,6 +164,47 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
          v1::TimeOff out;
          return t.server_.therapists().AddTimeOff(Ctx().get(), req, &out);
        }},
+      {"time off that has ended", grpc::StatusCode::INVALID_ARGUMENT,
+       "time_off.end_time",
+       [&](ValidationTest& t) {
+         const absl::Time start =
+             t.Local(absl::ToCivilDay(absl::Now(), t.zone_) - 2, 9);
+         v1::AddTimeOffRequest req;
+         req.set_therapist_id(t.therapist_);
+         *req.mutable_time_off()->mutable_start_time() = Ts(start);
+         *req.mutable_time_off()->mutable_end_time() =
+             Ts(start + absl::Hours(2));
+         v1::TimeOff out;
+         return t.server_.therapists().AddTimeOff(Ctx().get(), req, &out);
+       }},
+      {"time off ending in 2100", grpc::StatusCode::INVALID_ARGUMENT,
+       "time_off.end_time: must be between 2000-01-01 and 2100-01-01 UTC",
+       [&](ValidationTest& t) {
+         v1::AddTimeOffRequest req;
+         req.set_therapist_id(t.therapist_);
+         *req.mutable_time_off()->mutable_start_time() = Ts(slot);
+         *req.mutable_time_off()->mutable_end_time() = Ts(absl::FromCivil(
+             absl::CivilMinute(2100, 1, 1, 0, 1), absl::UTCTimeZone()));
+         v1::TimeOff out;
+         return t.server_.therapists().AddTimeOff(Ctx().get(), req, &out);
+       }},
+      {"session in 2100", grpc::StatusCode::INVALID_ARGUMENT,
+       "session.start_time: must be between 2000-01-01 and 2100-01-01 UTC",
+       reserve([](auto& r) {
+         *r.mutable_session()->mutable_start_time() = Ts(absl::FromCivil(
+             absl::CivilMinute(2100, 1, 1, 0, 1), absl::UTCTimeZone()));
+       })},
+      {"workout in 1999", grpc::StatusCode::INVALID_ARGUMENT,
+       "start_time: must be between 2000-01-01 and 2100-01-01 UTC",
+       [&](ValidationTest& t) {
+         v1::AddEventRequest req;
+         req.set_athlete_id(t.athlete_);
+         req.set_name("Millennium Mile");
+         *req.mutable_start_time() = Ts(absl::FromCivil(
+             absl::CivilMinute(1999, 12, 31, 23, 59), absl::UTCTimeZone()));
+         v1::AddEventResponse out;
+         return t.server_.athletes().AddWorkout(Ctx().get(), req, &out);
+       }},
       {"empty athlete name", grpc::StatusCode::INVALID_ARGUMENT,
        "athlete.display_name",
        [](ValidationTest& t) {
@@ -153,6 +212,16 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
          v1::Athlete out;
          return t.server_.athletes().CreateAthlete(Ctx().get(), req, &out);
        }},
+      {"email without a local part", grpc::StatusCode::INVALID_ARGUMENT,
+       "athlete.email", create_athlete("@example.com")},
+      {"email that is only @", grpc::StatusCode::INVALID_ARGUMENT,
+       "athlete.email", create_athlete("@")},
+      {"email without a dotted domain", grpc::StatusCode::INVALID_ARGUMENT,
+       "athlete.email", create_athlete("lee@localhost")},
+      {"email with two @", grpc::StatusCode::INVALID_ARGUMENT, "athlete.email",
+       create_athlete("lee@park@example.com")},
+      {"email with a space", grpc::StatusCode::INVALID_ARGUMENT,
+       "athlete.email", create_athlete("lee park@example.com")},
       {"invalid UTF-8 name", grpc::StatusCode::INVALID_ARGUMENT, "name",
        [&](ValidationTest& t) {
          v1::AddEventRequest req;
@@ -215,6 +284,38 @@ TEST_F(ValidationTest, BadInputIsRefusedByNameAndChangesNothing) {
     EXPECT_THAT(s.error_message(), HasSubstr(bad.names));
   }
   EXPECT_EQ(StoreSnapshot(server_), before);
+}
+
+TEST_F(ValidationTest, ARaceAtTheEndOfTimestampsIsRefusedAndStoresNothing) {
+  auto race_at = [&](absl::CivilMinute utc, v1::AddEventResponse* out) {
+    v1::AddEventRequest req;
+    req.set_athlete_id(athlete_);
+    req.set_name("Last Race");
+    *req.mutable_start_time() = Ts(absl::FromCivil(utc, absl::UTCTimeZone()));
+    return server_.athletes().AddRace(Ctx().get(), req, out);
+  };
+  const std::string before = StoreSnapshot(server_);
+  v1::AddEventResponse out;
+  const grpc::Status s = race_at(absl::CivilMinute(9999, 12, 31, 23, 59), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  EXPECT_EQ(s.error_message(),
+            "start_time: must be between 2000-01-01 and 2100-01-01 UTC");
+  EXPECT_EQ(StoreSnapshot(server_), before);
+
+  // The last instant allowed: its end (three hours on) is still a valid
+  // Timestamp, and reads back.
+  ASSERT_TRUE(race_at(absl::CivilMinute(2100, 1, 1, 0, 0), &out).ok());
+  v1::ListEventsRequest list;
+  list.set_athlete_id(athlete_);
+  v1::ListEventsResponse events;
+  ASSERT_TRUE(server_.athletes().ListEvents(Ctx().get(), list, &events).ok());
+  ASSERT_GE(events.events_size(), 1);
+  const v1::Event& last = events.events(events.events_size() - 1);
+  EXPECT_EQ(last.id(), out.event().id());
+  EXPECT_EQ(FromTs(last.end_time()),
+            absl::FromCivil(absl::CivilMinute(2100, 1, 1, 3, 0),
+                            absl::UTCTimeZone()));
 }
 
 TEST_F(ValidationTest, UpdateTherapistChangesOnlyTheMaskedFields) {
@@ -301,6 +402,77 @@ TEST_F(UpdateMaskTest, StarStillValidatesEveryField) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("therapist.modalities"));
   EXPECT_EQ(StoreSnapshot(server_), before);
+}
+
+// Errors quote client input only as a short, escaped excerpt: a 7,000-byte
+// path once made a 28 KB message, sent twice (message and details), that
+// no client would take (RESOURCE_EXHAUSTED instead of the answer).
+TEST_F(UpdateMaskTest, ALongUnknownPathIsQuotedShort) {
+  const std::string before = StoreSnapshot(server_);
+  v1::UpdateTherapistRequest req;
+  req.mutable_therapist()->set_id(therapist_);
+  req.mutable_therapist()->set_display_name("Maya O.");
+  req.mutable_update_mask()->add_paths(std::string(7000, 'p'));
+  grpc::Status s = Update(req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message().substr(0, 200);
+  EXPECT_THAT(s.error_message(), HasSubstr("update_mask"));
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("\"" + std::string(40, 'p') + "...\""));
+  EXPECT_LT(s.error_message().size(), 200u) << s.error_message();
+  EXPECT_LT(s.error_details().size(), 600u);
+
+  // Escaped, too: a path of right-to-left overrides.
+  std::string overrides;
+  for (int i = 0; i < 2000; ++i) overrides += "\u202E";
+  req.mutable_update_mask()->set_paths(0, overrides);
+  s = Update(req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("\\xe2\\x80\\xae"));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("\u202E")));
+  EXPECT_LT(s.error_message().size(), 200u) << s.error_message();
+
+  // An id, likewise.
+  v1::GetTherapistRequest get;
+  get.set_id(std::string(7000, '7'));
+  v1::Therapist out;
+  s = server_.therapists().GetTherapist(Ctx().get(), get, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message().substr(0, 200);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("id: \"" + std::string(40, '7') + "...\""));
+  EXPECT_LT(s.error_message().size(), 200u) << s.error_message();
+  EXPECT_EQ(StoreSnapshot(server_), before);
+}
+
+TEST(ClinicdFlagsTest, ListenNeedsHostAndPort) {
+  TempDir dir;
+  // --db below a plain file makes clinicd stop right after the flags it
+  // checks first, --listen among them: a --listen that passed would end
+  // in "--db: cannot create folder", never serve (e.g. on port 443).
+  const std::string file = dir.path() + "/file";
+  FILE* f = fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fclose(f);
+  const std::string db = "--db=" + file + "/c.db";
+  for (const std::string listen :
+       {"127.0.0.1", "localhost", "127.0.0.1:", "127.0.0.1:http",
+        "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:+80", "::1", "::1:50051",
+        "[::1]", "[::1]:", "unix:/tmp/clinicd.sock", ""}) {
+    SCOPED_TRACE(listen);
+    std::string err;
+    EXPECT_EQ(RunClinicdToExit({db, "--listen=" + listen}, &err), 2) << err;
+    EXPECT_THAT(err, HasSubstr("--listen"));
+    EXPECT_THAT(err, HasSubstr("is not HOST:PORT"));
+  }
+  for (const std::string listen :
+       {"127.0.0.1:0", "localhost:65535", "[::1]:0"}) {
+    SCOPED_TRACE(listen);
+    std::string err;
+    EXPECT_EQ(RunClinicdToExit({db, "--listen=" + listen}, &err), 2) << err;
+    EXPECT_THAT(err, Not(HasSubstr("--listen")));
+    EXPECT_THAT(err, HasSubstr("--db"));
+  }
 }
 
 TEST(ClinicdFlagsTest, UnknownTimeZoneStopsWithAClearMessage) {

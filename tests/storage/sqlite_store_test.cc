@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -70,6 +71,7 @@ void ExpectSameBooking(const core::Booking& got, const core::Booking& want) {
   EXPECT_EQ(got.end, want.end);
   EXPECT_EQ(got.state, want.state);
   EXPECT_EQ(got.request_id, want.request_id);
+  EXPECT_EQ(got.request_user_id, want.request_user_id);
   EXPECT_EQ(got.request_hash, want.request_hash);
   EXPECT_EQ(got.at_risk, want.at_risk);
   EXPECT_EQ(got.at_risk_reason, want.at_risk_reason);
@@ -403,6 +405,7 @@ TEST_F(SqliteStoreTest, BookingRoundTripsAndUpdatesOnlyMutableFields) {
   core::Booking b = MakeBooking(athlete, therapist, kT0, absl::Minutes(60));
   b.modality = core::Modality::kActiveRelease;
   b.request_id = "req-1";
+  b.request_user_id = 4;
   b.request_hash = "hash-1";
   b.at_risk = true;
   b.at_risk_reason = "race nearby";
@@ -425,6 +428,7 @@ TEST_F(SqliteStoreTest, BookingRoundTripsAndUpdatesOnlyMutableFields) {
   // Not stored by UpdateBooking:
   update.athlete_id = athlete + 100;
   update.request_id = "other";
+  update.request_user_id = 5;
   update.create_time = kT0;
   ASSERT_THAT(
       store_->Write([&](Transaction& tx) { return tx.UpdateBooking(update); }),
@@ -462,12 +466,13 @@ TEST_F(SqliteStoreTest, InsertBookingNamesMissingParents) {
       StatusIs(absl::StatusCode::kNotFound, "athlete ath_77 not found"));
 }
 
-TEST_F(SqliteStoreTest, RequestIdIsUniqueWhenSet) {
+TEST_F(SqliteStoreTest, RequestIdIsUniquePerUserWhenSet) {
   const core::Id athlete = Insert(MakeAthlete("Kim"));
   const core::Id therapist =
       Insert(MakeTherapist("Ana", {core::Modality::kSports}));
   core::Booking b = MakeBooking(athlete, therapist, kT0, absl::Hours(1));
   b.request_id = "req-1";
+  b.request_user_id = 3;
   const core::Id first = Insert(b);
   ASSERT_NE(first, 0);
 
@@ -479,27 +484,55 @@ TEST_F(SqliteStoreTest, RequestIdIsUniqueWhenSet) {
   }),
               StatusIs(absl::StatusCode::kAlreadyExists, "req-1"));
 
-  // Empty keys never collide.
+  // The same key is another user's own key, and user 0's.
+  core::Booking theirs = again;
+  theirs.request_user_id = 8;
+  const core::Id second = Insert(theirs);
+  ASSERT_NE(second, 0);
+  core::Booking nobodys = again;
+  nobodys.start = kT0 + absl::Hours(6);
+  nobodys.end = kT0 + absl::Hours(7);
+  nobodys.request_user_id = 0;
+  const core::Id third = Insert(nobodys);
+  ASSERT_NE(third, 0);
+
+  // Empty keys never collide, whoever sends them.
   core::Booking no_key =
       MakeBooking(athlete, therapist, kT0 + absl::Hours(5), absl::Hours(1));
+  no_key.request_user_id = 3;
   EXPECT_NE(Insert(no_key), 0);
   EXPECT_NE(Insert(no_key), 0);
 
-  auto found = ReadValue<std::optional<core::Booking>>(
-      [&](Reader& r) { return r.FindBookingByRequestId("req-1"); });
+  auto find = [&](core::Id user, const std::string& key) {
+    return ReadValue<std::optional<core::Booking>>(
+        [&](Reader& r) { return r.FindBookingByRequestId(user, key); });
+  };
+  for (const auto& [user, want] : std::vector<std::pair<core::Id, core::Id>>{
+           {3, first}, {8, second}, {0, third}}) {
+    auto found = find(user, "req-1");
+    ASSERT_THAT(found, IsOk());
+    ASSERT_TRUE(found->has_value()) << user;
+    EXPECT_EQ((*found)->id, want) << user;
+    EXPECT_EQ((*found)->request_id, "req-1");
+    EXPECT_EQ((*found)->request_user_id, user);
+  }
+  auto found = find(3, "req-1");
   ASSERT_THAT(found, IsOk());
   ASSERT_TRUE(found->has_value());
-  EXPECT_EQ((*found)->id, first);
   EXPECT_EQ((*found)->start, kT0);
-  for (const std::string key : {"req-2", ""}) {
-    auto missing = ReadValue<std::optional<core::Booking>>(
-        [&](Reader& r) { return r.FindBookingByRequestId(key); });
+  for (const auto& [user, key] : std::vector<std::pair<core::Id, std::string>>{
+           {3, "req-2"}, {3, ""}, {4, "req-1"}}) {
+    auto missing = find(user, key);
     ASSERT_THAT(missing, IsOk());
-    EXPECT_FALSE(missing->has_value()) << key;
+    EXPECT_FALSE(missing->has_value()) << user << " " << key;
   }
   auto all = ListBookings({});
   ASSERT_THAT(all, IsOk());
-  EXPECT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->size(), 5u);
+  // A booking without a key keeps no user.
+  for (const core::Booking& got : *all) {
+    if (got.request_id.empty()) EXPECT_EQ(got.request_user_id, 0);
+  }
 }
 
 class ListBookingsTest : public SqliteStoreTest {

@@ -598,7 +598,7 @@ TEST_F(UsersStoreTest, OpeningAVersion2DatabaseAddsTheTablesAndKeepsData) {
   {
     // What the previous release left: version 2, no user tables.
     RawDb raw(path_);
-    EXPECT_THAT(raw.Column("PRAGMA user_version"), ElementsAre("3"));
+    EXPECT_THAT(raw.Column("PRAGMA user_version"), ElementsAre("4"));
     raw.Exec(
         "DROP TABLE audit_events; DROP TABLE tokens; DROP TABLE user_grants; "
         "DROP TABLE users; PRAGMA user_version = 2;");
@@ -612,7 +612,7 @@ TEST_F(UsersStoreTest, OpeningAVersion2DatabaseAddsTheTablesAndKeepsData) {
   ASSERT_NE(store_, nullptr);
   {
     RawDb raw(path_);
-    EXPECT_THAT(raw.Column("PRAGMA user_version"), ElementsAre("3"));
+    EXPECT_THAT(raw.Column("PRAGMA user_version"), ElementsAre("4"));
     EXPECT_THAT(raw.Column("SELECT name FROM sqlite_schema WHERE type = "
                            "'table' AND name IN ('users', 'user_grants', "
                            "'tokens', 'audit_events') ORDER BY name"),
@@ -637,6 +637,121 @@ TEST_F(UsersStoreTest, OpeningAVersion2DatabaseAddsTheTablesAndKeepsData) {
   auto got = GetUser(u.id);
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(Fields(*got), Fields(u));
+}
+
+TEST_F(UsersStoreTest, OpeningAVersion3DatabaseGivesEachRequestIdItsUser) {
+  const core::Id athlete = Insert(MakeAthlete("Kim"));
+  const core::Id therapist =
+      Insert(MakeTherapist("Ana", {core::Modality::kSports}));
+  const core::Id desk = AddUser("desk");
+  const core::Id site = AddUser("site");
+  auto booking = [&](int hour, const std::string& key, core::Id by) {
+    core::Booking b;
+    b.athlete_id = athlete;
+    b.therapist_id = therapist;
+    b.modality = core::Modality::kSports;
+    b.start = kT0 + absl::Hours(hour);
+    b.end = b.start + absl::Hours(1);
+    b.request_id = key;
+    b.request_user_id = by;
+    b.request_hash = key + "-hash";
+    b.create_time = b.update_time = kT0;
+    const core::Id id = Insert(b);
+    if (by != 0) {  // what Clinic::Reserve records
+      core::AuditEvent e = MakeAudit(by, 0, absl::StrCat("bk_", id));
+      e.action = "booking.create";
+      Insert(&Transaction::InsertAuditEvent, e);
+    }
+    return id;
+  };
+  const core::Id by_desk = booking(0, "k1", desk);
+  const core::Id by_site = booking(2, "k2", site);
+  const core::Id unrecorded = booking(4, "k3", 0);
+  const core::Id keyless = booking(6, "", desk);
+  store_.reset();
+  {
+    // What the previous release left: version 3, request_id unique across
+    // the clinic, and (after a deleted row) a sequence past the last id.
+    RawDb raw(path_);
+    EXPECT_THAT(raw.Column("PRAGMA user_version"), ElementsAre("4"));
+    raw.Exec(R"sql(
+DROP INDEX bookings_by_request_id;
+CREATE TABLE bookings_v3 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  athlete_id INTEGER NOT NULL REFERENCES athletes (id),
+  therapist_id INTEGER NOT NULL REFERENCES therapists (id),
+  modality INTEGER NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  request_id TEXT UNIQUE,
+  request_hash TEXT NOT NULL,
+  at_risk INTEGER NOT NULL,
+  at_risk_reason TEXT NOT NULL,
+  cancel_reason TEXT NOT NULL,
+  create_us INTEGER NOT NULL,
+  update_us INTEGER NOT NULL
+);
+INSERT INTO bookings_v3 SELECT id, athlete_id, therapist_id, modality,
+  start_us, end_us, state, request_id, request_hash, at_risk, at_risk_reason,
+  cancel_reason, create_us, update_us FROM bookings;
+DROP TABLE bookings;
+ALTER TABLE bookings_v3 RENAME TO bookings;
+CREATE INDEX bookings_by_therapist ON bookings (therapist_id, start_us);
+CREATE INDEX bookings_by_athlete ON bookings (athlete_id, start_us);
+CREATE INDEX bookings_by_start ON bookings (start_us);
+UPDATE sqlite_sequence SET seq = 100 WHERE name = 'bookings';
+PRAGMA user_version = 3;
+)sql");
+  }
+
+  store_ = OpenStore();
+  ASSERT_NE(store_, nullptr);
+  {
+    RawDb raw(path_);
+    EXPECT_THAT(raw.Column("PRAGMA user_version"), ElementsAre("4"));
+    // No index left that makes a key unique across the clinic.
+    EXPECT_THAT(raw.Column("SELECT name FROM sqlite_schema WHERE type = "
+                           "'index' AND tbl_name = 'bookings' ORDER BY name"),
+                ElementsAre("bookings_by_athlete", "bookings_by_request_id",
+                            "bookings_by_start", "bookings_by_therapist"));
+  }
+  auto find = [&](core::Id user, const std::string& key) {
+    absl::StatusOr<std::optional<core::Booking>> found =
+        ReadValue<std::optional<core::Booking>>(
+            [&](Reader& r) { return r.FindBookingByRequestId(user, key); });
+    EXPECT_THAT(found, IsOk());
+    return found.ok() && found->has_value() ? (*found)->id : 0;
+  };
+  EXPECT_EQ(find(desk, "k1"), by_desk);
+  EXPECT_EQ(find(site, "k2"), by_site);
+  EXPECT_EQ(find(0, "k3"), unrecorded);
+  EXPECT_EQ(find(site, "k1"), 0);
+  EXPECT_EQ(find(desk, "k2"), 0);
+  auto all = ReadValue<std::vector<core::Booking>>(
+      [&](Reader& r) { return r.ListBookings({}, {}, 10); });
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_THAT(Ids(*all), ElementsAre(by_desk, by_site, unrecorded, keyless));
+  EXPECT_EQ(all->at(0).request_hash, "k1-hash");
+  EXPECT_EQ(all->at(0).start, kT0);
+  EXPECT_EQ(all->at(3).request_id, "");
+  EXPECT_EQ(all->at(3).request_user_id, 0);
+
+  // Keys are now per user, and ids continue after the kept sequence.
+  core::Booking again;
+  again.athlete_id = athlete;
+  again.therapist_id = therapist;
+  again.start = kT0 + absl::Hours(8);
+  again.end = again.start + absl::Hours(1);
+  again.request_id = "k1";
+  again.request_user_id = site;
+  EXPECT_EQ(Insert(again), 101);
+  again.request_user_id = desk;
+  EXPECT_THAT(store_->Write([&](Transaction& tx) {
+    return tx.InsertBooking(again).status();
+  }),
+              StatusIs(absl::StatusCode::kAlreadyExists, "k1"));
 }
 
 }  // namespace

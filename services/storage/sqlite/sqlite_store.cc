@@ -150,6 +150,55 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_by_target ON audit_events (target, id);
 )sql",
+    // Idempotency keys belong to the user who sent them, as payment APIs
+    // scope theirs to the account: request_id is unique per
+    // request_user_id, no longer across the clinic. SQLite cannot drop a
+    // column's UNIQUE, so the table is rebuilt (ids and the AUTOINCREMENT
+    // sequence kept). An existing key belongs to the user of the audit
+    // event that recorded its booking, or to user 0 (none) without one.
+    R"sql(
+CREATE TABLE bookings_v4 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  athlete_id INTEGER NOT NULL REFERENCES athletes (id),
+  therapist_id INTEGER NOT NULL REFERENCES therapists (id),
+  modality INTEGER NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  request_id TEXT,  -- NULL when the client sent none
+  request_hash TEXT NOT NULL,
+  at_risk INTEGER NOT NULL,
+  at_risk_reason TEXT NOT NULL,
+  cancel_reason TEXT NOT NULL,
+  create_us INTEGER NOT NULL,
+  update_us INTEGER NOT NULL,
+  -- Whose key request_id is (0: no user); NULL exactly when request_id is.
+  request_user_id INTEGER,
+  CHECK ((request_id IS NULL) = (request_user_id IS NULL))
+);
+INSERT INTO bookings_v4 (id, athlete_id, therapist_id, modality, start_us,
+  end_us, state, request_id, request_hash, at_risk, at_risk_reason,
+  cancel_reason, create_us, update_us, request_user_id)
+SELECT b.id, b.athlete_id, b.therapist_id, b.modality, b.start_us, b.end_us,
+  b.state, b.request_id, b.request_hash, b.at_risk, b.at_risk_reason,
+  b.cancel_reason, b.create_us, b.update_us,
+  CASE WHEN b.request_id IS NULL THEN NULL ELSE COALESCE(
+    (SELECT a.user_id FROM audit_events a
+     WHERE a.action = 'booking.create' AND a.target = 'bk_' || b.id
+     ORDER BY a.id LIMIT 1), 0) END
+FROM bookings b;
+UPDATE sqlite_sequence
+SET seq = MAX(seq, COALESCE(
+  (SELECT seq FROM sqlite_sequence WHERE name = 'bookings'), 0))
+WHERE name = 'bookings_v4';
+DROP TABLE bookings;
+ALTER TABLE bookings_v4 RENAME TO bookings;
+CREATE INDEX bookings_by_therapist ON bookings (therapist_id, start_us);
+CREATE INDEX bookings_by_athlete ON bookings (athlete_id, start_us);
+CREATE INDEX bookings_by_start ON bookings (start_us);
+CREATE UNIQUE INDEX bookings_by_request_id
+  ON bookings (request_user_id, request_id);
+)sql",
 };
 constexpr int kSchemaVersion =
     static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -160,7 +209,7 @@ constexpr char kInjuryColumns[] =
 constexpr char kBookingColumns[] =
     "id, athlete_id, therapist_id, modality, start_us, end_us, state, "
     "request_id, request_hash, at_risk, at_risk_reason, cancel_reason, "
-    "create_us, update_us";
+    "create_us, update_us, request_user_id";
 constexpr char kUserColumns[] =
     "id, name, role, therapist_id, athlete_id, disabled, create_us";
 constexpr char kTokenColumns[] =
@@ -476,6 +525,7 @@ core::Booking BookingFromRow(const Stmt& s) {
   b.cancel_reason = s.GetText(11);
   b.create_time = s.GetTime(12);
   b.update_time = s.GetTime(13);
+  b.request_user_id = s.GetInt(14);  // NULL reads as 0
   return b;
 }
 
@@ -632,11 +682,13 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::StatusOr<std::optional<core::Booking>> FindBookingByRequestId(
-      const std::string& request_id) override {
+      Id user_id, const std::string& request_id) override {
     if (request_id.empty()) return std::nullopt;
-    Stmt st = c_.Prepare(absl::StrCat("SELECT ", kBookingColumns,
-                                      " FROM bookings WHERE request_id = ?"));
-    st.Bind(request_id);
+    Stmt st =
+        c_.Prepare(absl::StrCat("SELECT ", kBookingColumns,
+                                " FROM bookings WHERE request_user_id = ? AND "
+                                "request_id = ?"));
+    st.Bind(user_id, request_id);
     if (st.Next()) return BookingFromRow(st);
     if (!st.status().ok()) return st.status();
     return std::nullopt;
@@ -839,21 +891,27 @@ class SqliteTransaction final : public Transaction {
     Stmt st = c_.Prepare(
         "INSERT INTO bookings (athlete_id, therapist_id, modality, start_us, "
         "end_us, state, request_id, request_hash, at_risk, at_risk_reason, "
-        "cancel_reason, create_us, update_us) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "cancel_reason, create_us, update_us, request_user_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     std::optional<absl::string_view> request_id;
-    if (!b.request_id.empty()) request_id = b.request_id;
+    std::optional<Id> request_user_id;
+    if (!b.request_id.empty()) {
+      request_id = b.request_id;
+      request_user_id = b.request_user_id;
+    }
     st.Bind(b.athlete_id, b.therapist_id, b.modality, b.start, b.end, b.state,
             request_id, b.request_hash, b.at_risk, b.at_risk_reason,
-            b.cancel_reason, b.create_time, b.update_time);
+            b.cancel_reason, b.create_time, b.update_time, request_user_id);
     absl::StatusOr<Id> id = InsertResult(
         st, {{"athletes", core::IdKind::kAthlete, b.athlete_id},
              {"therapists", core::IdKind::kTherapist, b.therapist_id}});
     if (st.rc() == SQLITE_CONSTRAINT_UNIQUE) {
-      return core::WithReason(absl::AlreadyExistsError(absl::StrCat(
-                                  "a booking with request_id \"", b.request_id,
-                                  "\" already exists")),
-                              {core::kReasonRequestIdReused, {}});
+      return core::WithReason(
+          absl::AlreadyExistsError(absl::StrCat(
+              "a booking with request_id \"", b.request_id, "\" of user ",
+              core::FormatId(core::IdKind::kUser, b.request_user_id),
+              " already exists")),
+          {core::kReasonRequestIdReused, {}});
     }
     if (id.ok()) CLINIC_RETURN_IF_ERROR(BumpGeneration(b.therapist_id));
     return id;
