@@ -32,9 +32,9 @@ bool Heavy(absl::string_view method) {
   return kHeavy->contains(method);
 }
 
-absl::Status Exhausted(std::string message, const char* reason) {
-  absl::Status status = core::WithReason(
-      absl::ResourceExhaustedError(std::move(message)), {reason, {}});
+absl::Status Exhausted(absl::string_view message, const char* reason) {
+  absl::Status status =
+      core::WithReason(absl::ResourceExhaustedError(message), {reason, {}});
   google::rpc::RetryInfo retry;
   retry.mutable_retry_delay()->set_seconds(absl::ToInt64Seconds(kRetryDelay));
   AddDetail(status, retry);
