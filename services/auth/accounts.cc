@@ -75,8 +75,8 @@ absl::StatusOr<core::User> Accounts::CreateUser(core::User user,
                                                 const core::Actor& by) {
   user.create_time = clock_->Now();
   user.disabled = false;
-  CLINIC_RETURN_IF_ERROR(
-      store_->Write([&](storage::Transaction& tx) -> absl::Status {
+  CLINIC_RETURN_IF_ERROR(store_->Write(
+      storage::Touches::Users(), [&](storage::Transaction& tx) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(user.id, tx.InsertUser(user));
         return tx
             .InsertAuditEvent(Audit(
@@ -101,8 +101,8 @@ absl::StatusOr<std::vector<core::User>> Accounts::ListUsers(
 
 absl::StatusOr<core::User> Accounts::DisableUser(Id id, const core::Actor& by) {
   core::User user;
-  CLINIC_RETURN_IF_ERROR(
-      store_->Write([&](storage::Transaction& tx) -> absl::Status {
+  CLINIC_RETURN_IF_ERROR(store_->Write(
+      storage::Touches::Users(), [&](storage::Transaction& tx) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(user, tx.GetUser(id));
         if (user.disabled) return absl::OkStatus();
         if (user.role == Role::kAdmin) {
@@ -159,8 +159,8 @@ absl::StatusOr<NewToken> Accounts::CreateToken(Id user_id, std::string label,
                                                const core::Actor& by) {
   CLINIC_ASSIGN_OR_RETURN(std::string text, NewTokenText());
   NewToken created;
-  CLINIC_RETURN_IF_ERROR(
-      store_->Write([&](storage::Transaction& tx) -> absl::Status {
+  CLINIC_RETURN_IF_ERROR(store_->Write(
+      storage::Touches::Users(), [&](storage::Transaction& tx) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(core::User user, tx.GetUser(user_id));
         if (user.disabled) {
           return WithReason(
@@ -187,8 +187,8 @@ absl::StatusOr<std::vector<core::Token>> Accounts::ListTokens(Id user_id) {
 absl::StatusOr<core::Token> Accounts::RevokeToken(Id id,
                                                   const core::Actor& by) {
   core::Token token;
-  CLINIC_RETURN_IF_ERROR(
-      store_->Write([&](storage::Transaction& tx) -> absl::Status {
+  CLINIC_RETURN_IF_ERROR(store_->Write(
+      storage::Touches::Users(), [&](storage::Transaction& tx) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(token, tx.GetToken(id));
         if (token.revoke_time.has_value()) return absl::OkStatus();
         token.revoke_time = clock_->Now();
@@ -217,27 +217,29 @@ absl::StatusOr<std::optional<std::string>> Accounts::EnsureFirstAdmin(
     CLINIC_ASSIGN_OR_RETURN(token_text, NewTokenText());
   }
   bool created = false;
-  CLINIC_RETURN_IF_ERROR(store_->Write([&](storage::Transaction& tx)
-                                           -> absl::Status {
-    CLINIC_ASSIGN_OR_RETURN(std::vector<core::User> users,
-                            tx.ListUsers({1, 0}));
-    if (!users.empty()) return absl::OkStatus();
-    core::User admin;
-    admin.name = "admin";
-    admin.role = Role::kAdmin;
-    admin.create_time = clock_->Now();
-    const core::Actor clinicd;  // the server itself
-    CLINIC_ASSIGN_OR_RETURN(admin.id, tx.InsertUser(admin));
-    CLINIC_RETURN_IF_ERROR(
-        tx.InsertAuditEvent(Audit(clinicd, admin.create_time, "user.create",
-                                  FormatId(IdKind::kUser, admin.id),
-                                  "the first ADMIN, on an empty store"))
-            .status());
-    CLINIC_RETURN_IF_ERROR(
-        InsertToken(tx, admin.id, "first admin", token_text, clinicd).status());
-    created = true;
-    return absl::OkStatus();
-  }));
+  CLINIC_RETURN_IF_ERROR(store_->Write(
+      storage::Touches::Users(), [&](storage::Transaction& tx) -> absl::Status {
+        created = false;  // this may run again
+        CLINIC_ASSIGN_OR_RETURN(std::vector<core::User> users,
+                                tx.ListUsers({1, 0}));
+        if (!users.empty()) return absl::OkStatus();
+        core::User admin;
+        admin.name = "admin";
+        admin.role = Role::kAdmin;
+        admin.create_time = clock_->Now();
+        const core::Actor clinicd;  // the server itself
+        CLINIC_ASSIGN_OR_RETURN(admin.id, tx.InsertUser(admin));
+        CLINIC_RETURN_IF_ERROR(
+            tx.InsertAuditEvent(Audit(clinicd, admin.create_time, "user.create",
+                                      FormatId(IdKind::kUser, admin.id),
+                                      "the first ADMIN, on an empty store"))
+                .status());
+        CLINIC_RETURN_IF_ERROR(
+            InsertToken(tx, admin.id, "first admin", token_text, clinicd)
+                .status());
+        created = true;
+        return absl::OkStatus();
+      }));
   if (!created) return std::nullopt;
   return token_text;
 }

@@ -22,6 +22,7 @@ using storage::BookingFilter;
 using storage::InRead;
 using storage::InWrite;
 using storage::Reader;
+using storage::Touches;
 using storage::Transaction;
 
 constexpr int kAll = std::numeric_limits<int>::max();
@@ -76,7 +77,7 @@ Clinic::Clinic(storage::Store* store, cache::AvailabilityCache* cache,
 // --- Therapists -----------------------------------------------------------
 
 absl::StatusOr<core::Therapist> Clinic::CreateTherapist(core::Therapist t) {
-  return InWrite(store_,
+  return InWrite(store_, Touches::Nothing(),
                  [&](Transaction& tx) -> absl::StatusOr<core::Therapist> {
                    CLINIC_ASSIGN_OR_RETURN(t.id, tx.InsertTherapist(t));
                    return t;
@@ -103,49 +104,54 @@ absl::StatusOr<std::vector<core::Therapist>> Clinic::ListTherapists(
 
 absl::StatusOr<core::Therapist> Clinic::UpdateTherapist(
     Id id, absl::FunctionRef<absl::Status(core::Therapist&)> change) {
-  return InWrite(
-      store_, [&](Transaction& tx) -> absl::StatusOr<core::Therapist> {
-        CLINIC_ASSIGN_OR_RETURN(core::Therapist t, tx.GetTherapist(id));
-        CLINIC_RETURN_IF_ERROR(change(t));
-        CLINIC_RETURN_IF_ERROR(tx.UpdateTherapist(t));
-        return WithUpcomingTimeOff(std::move(t), clock_->Now());
-      });
+  return InWrite(store_, Touches::Therapist(id),
+                 [&](Transaction& tx) -> absl::StatusOr<core::Therapist> {
+                   CLINIC_ASSIGN_OR_RETURN(core::Therapist t,
+                                           tx.GetTherapist(id));
+                   CLINIC_RETURN_IF_ERROR(change(t));
+                   CLINIC_RETURN_IF_ERROR(tx.UpdateTherapist(t));
+                   return WithUpcomingTimeOff(std::move(t), clock_->Now());
+                 });
 }
 
 absl::StatusOr<core::TimeOff> Clinic::AddTimeOff(core::TimeOff t) {
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::TimeOff> {
-    CLINIC_ASSIGN_OR_RETURN(const core::Therapist therapist,
-                            tx.GetTherapist(t.therapist_id));
-    const absl::Time now = clock_->Now();
-    int upcoming = 0;
-    for (const core::TimeOff& other : therapist.time_off) {
-      if (t.start < other.end && other.start < t.end) {
-        const std::string id = core::FormatId(IdKind::kTimeOff, other.id);
-        return core::WithReason(
-            absl::FailedPreconditionError(absl::StrCat(
-                "time off overlaps ", id, " (",
-                core::FormatSpan(other.start, other.end, zone_),
-                "); delete that one first, or choose another time")),
-            {core::kReasonTimeOffOverlaps, {{"time_off", id}}});
-      }
-      if (other.end > now) ++upcoming;
-    }
-    if (upcoming >= kMaxUpcomingTimeOff) {
-      return core::WithReason(
-          absl::FailedPreconditionError(absl::StrCat(
-              "therapist ", core::FormatId(IdKind::kTherapist, therapist.id),
-              " already has ", kMaxUpcomingTimeOff,
-              " upcoming time off entries, the most there may be; delete one "
-              "or join them into one")),
-          {core::kReasonTimeOffLimit, {}});
-    }
-    CLINIC_ASSIGN_OR_RETURN(t.id, tx.InsertTimeOff(t));
-    return t;
-  });
+  return InWrite(
+      store_, Touches::Therapist(t.therapist_id),
+      [&](Transaction& tx) -> absl::StatusOr<core::TimeOff> {
+        CLINIC_ASSIGN_OR_RETURN(const core::Therapist therapist,
+                                tx.GetTherapist(t.therapist_id));
+        const absl::Time now = clock_->Now();
+        int upcoming = 0;
+        for (const core::TimeOff& other : therapist.time_off) {
+          if (t.start < other.end && other.start < t.end) {
+            const std::string id = core::FormatId(IdKind::kTimeOff, other.id);
+            return core::WithReason(
+                absl::FailedPreconditionError(absl::StrCat(
+                    "time off overlaps ", id, " (",
+                    core::FormatSpan(other.start, other.end, zone_),
+                    "); delete that one first, or choose another time")),
+                {core::kReasonTimeOffOverlaps, {{"time_off", id}}});
+          }
+          if (other.end > now) ++upcoming;
+        }
+        if (upcoming >= kMaxUpcomingTimeOff) {
+          return core::WithReason(
+              absl::FailedPreconditionError(
+                  absl::StrCat("therapist ",
+                               core::FormatId(IdKind::kTherapist, therapist.id),
+                               " already has ", kMaxUpcomingTimeOff,
+                               " upcoming time off entries, the most there may "
+                               "be; delete one "
+                               "or join them into one")),
+              {core::kReasonTimeOffLimit, {}});
+        }
+        CLINIC_ASSIGN_OR_RETURN(t.id, tx.InsertTimeOff(t));
+        return t;
+      });
 }
 
 absl::Status Clinic::DeleteTimeOff(Id therapist_id, Id time_off_id) {
-  return store_->Write([&](Transaction& tx) {
+  return store_->Write(Touches::Therapist(therapist_id), [&](Transaction& tx) {
     return tx.DeleteTimeOff(therapist_id, time_off_id);
   });
 }
@@ -153,10 +159,11 @@ absl::Status Clinic::DeleteTimeOff(Id therapist_id, Id time_off_id) {
 // --- Athletes -------------------------------------------------------------
 
 absl::StatusOr<core::Athlete> Clinic::CreateAthlete(core::Athlete a) {
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Athlete> {
-    CLINIC_ASSIGN_OR_RETURN(a.id, tx.InsertAthlete(a));
-    return a;
-  });
+  return InWrite(store_, Touches::Nothing(),
+                 [&](Transaction& tx) -> absl::StatusOr<core::Athlete> {
+                   CLINIC_ASSIGN_OR_RETURN(a.id, tx.InsertAthlete(a));
+                   return a;
+                 });
 }
 
 absl::StatusOr<core::Athlete> Clinic::GetAthlete(Id id) {
@@ -169,27 +176,29 @@ absl::StatusOr<std::vector<core::Athlete>> Clinic::ListAthletes(
 }
 
 absl::StatusOr<EventOutcome> Clinic::AddEvent(core::Event e) {
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<EventOutcome> {
-    CLINIC_RETURN_IF_ERROR(tx.GetAthlete(e.athlete_id).status());
-    CLINIC_ASSIGN_OR_RETURN(e.id, tx.InsertEvent(e));
-    CLINIC_ASSIGN_OR_RETURN(
-        std::vector<AtRiskSession> at_risk,
-        RefreshAtRisk(tx, e.athlete_id,
-                      e.start - core::ContextReachAfter(rules_),
-                      e.end + core::ContextReachBefore(rules_)));
-    EventOutcome out{e, {}};
-    for (AtRiskSession& s : at_risk) {
-      const bool caused_by_e = std::any_of(
-          s.violations.begin(), s.violations.end(),
-          [&](const core::Finding& f) { return f.event_id == e.id; });
-      if (caused_by_e) out.at_risk.push_back(std::move(s));
-    }
-    return out;
-  });
+  return InWrite(
+      store_, Touches::Athlete(e.athlete_id),
+      [&](Transaction& tx) -> absl::StatusOr<EventOutcome> {
+        CLINIC_RETURN_IF_ERROR(tx.GetAthlete(e.athlete_id).status());
+        CLINIC_ASSIGN_OR_RETURN(e.id, tx.InsertEvent(e));
+        CLINIC_ASSIGN_OR_RETURN(
+            std::vector<AtRiskSession> at_risk,
+            RefreshAtRisk(tx, e.athlete_id,
+                          e.start - core::ContextReachAfter(rules_),
+                          e.end + core::ContextReachBefore(rules_)));
+        EventOutcome out{e, {}};
+        for (AtRiskSession& s : at_risk) {
+          const bool caused_by_e = std::any_of(
+              s.violations.begin(), s.violations.end(),
+              [&](const core::Finding& f) { return f.event_id == e.id; });
+          if (caused_by_e) out.at_risk.push_back(std::move(s));
+        }
+        return out;
+      });
 }
 
 absl::Status Clinic::DeleteEvent(Id event_id) {
-  return store_->Write([&](Transaction& tx) -> absl::Status {
+  return store_->Write(Touches::Event(event_id), [&](Transaction& tx) {
     CLINIC_ASSIGN_OR_RETURN(core::Event e, tx.GetEvent(event_id));
     CLINIC_RETURN_IF_ERROR(tx.DeleteEvent(event_id));
     return RefreshAtRisk(tx, e.athlete_id,
@@ -210,27 +219,30 @@ absl::StatusOr<std::vector<core::Event>> Clinic::ListEvents(Id athlete_id,
 }
 
 absl::StatusOr<core::Injury> Clinic::AddInjury(core::Injury i) {
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Injury> {
-    CLINIC_RETURN_IF_ERROR(tx.GetAthlete(i.athlete_id).status());
-    CLINIC_ASSIGN_OR_RETURN(i.id, tx.InsertInjury(i));
-    CLINIC_RETURN_IF_ERROR(
-        RefreshAtRisk(tx, i.athlete_id, Now(), absl::InfiniteFuture())
-            .status());
-    return i;
-  });
+  return InWrite(store_, Touches::Athlete(i.athlete_id),
+                 [&](Transaction& tx) -> absl::StatusOr<core::Injury> {
+                   CLINIC_RETURN_IF_ERROR(tx.GetAthlete(i.athlete_id).status());
+                   CLINIC_ASSIGN_OR_RETURN(i.id, tx.InsertInjury(i));
+                   CLINIC_RETURN_IF_ERROR(RefreshAtRisk(tx, i.athlete_id, Now(),
+                                                        absl::InfiniteFuture())
+                                              .status());
+                   return i;
+                 });
 }
 
 absl::StatusOr<core::Injury> Clinic::ResolveInjury(Id injury_id) {
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<core::Injury> {
-    CLINIC_ASSIGN_OR_RETURN(core::Injury i, tx.GetInjury(injury_id));
-    if (!i.active()) return i;
-    i.resolved = Now();
-    CLINIC_RETURN_IF_ERROR(tx.UpdateInjury(i));
-    CLINIC_RETURN_IF_ERROR(
-        RefreshAtRisk(tx, i.athlete_id, Now(), absl::InfiniteFuture())
-            .status());
-    return i;
-  });
+  return InWrite(
+      store_, Touches::Injury(injury_id),
+      [&](Transaction& tx) -> absl::StatusOr<core::Injury> {
+        CLINIC_ASSIGN_OR_RETURN(core::Injury i, tx.GetInjury(injury_id));
+        if (!i.active()) return i;
+        i.resolved = Now();
+        CLINIC_RETURN_IF_ERROR(tx.UpdateInjury(i));
+        CLINIC_RETURN_IF_ERROR(
+            RefreshAtRisk(tx, i.athlete_id, Now(), absl::InfiniteFuture())
+                .status());
+        return i;
+      });
 }
 
 absl::StatusOr<std::vector<core::Injury>> Clinic::ListInjuries(Id athlete_id) {
@@ -341,121 +353,131 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
   b.request_user_id = by.user_id;
   b.request_hash = Fingerprint(b);
 
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<Reservation> {
-    Reservation out;
-    std::optional<Booking> first;
-    if (!request_id.empty()) {
-      CLINIC_ASSIGN_OR_RETURN(
-          first, tx.FindBookingByRequestId(by.user_id, request_id));
-      if (first && first->request_hash != b.request_hash) {
-        const std::string booking = core::FormatId(IdKind::kBooking, first->id);
-        return core::WithReason(
-            absl::AlreadyExistsError(
-                absl::StrCat("request_id: \"", core::Excerpt(request_id),
-                             "\" was already used for booking ", booking,
-                             ", a different session; use a new request_id for "
-                             "a new booking")),
-            {core::kReasonRequestIdReused, {{"booking", booking}}});
-      }
-    }
-    CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
-                            tx.GetTherapist(spec.therapist_id));
-    CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete,
-                            tx.GetAthlete(spec.athlete_id));
-    if (first) {
-      // A retry: the first answer again, with its warnings.
-      core::SessionRequest again = session;
-      again.booking_id = first->id;
-      CLINIC_ASSIGN_OR_RETURN(core::Verdict v,
-                              Evaluate(tx, therapist, athlete, again));
-      out.verdict.warnings = std::move(v.warnings);
-      out.booking = *std::move(first);
-      return out;
-    }
-    CLINIC_ASSIGN_OR_RETURN(out.verdict,
-                            Evaluate(tx, therapist, athlete, session));
-    if (!out.verdict.allowed()) return out;
-    b.create_time = b.update_time = Now();
-    CLINIC_ASSIGN_OR_RETURN(b.id, tx.InsertBooking(b));
-    CLINIC_RETURN_IF_ERROR(
-        tx
-            .InsertAuditEvent(auth::Audit(
-                by, b.create_time, "booking.create",
-                core::FormatId(IdKind::kBooking, b.id),
-                absl::StrCat(
-                    core::SessionNoun(b.modality), " ",
-                    core::FormatSpan(b.start, b.end, zone_), " for ",
-                    core::FormatId(IdKind::kAthlete, b.athlete_id), " with ",
-                    core::FormatId(IdKind::kTherapist, b.therapist_id))))
-            .status());
-    out.booking = b;
-    return out;
-  });
+  return InWrite(
+      store_, Touches::Session(spec.athlete_id, spec.therapist_id),
+      [&](Transaction& tx) -> absl::StatusOr<Reservation> {
+        Reservation out;
+        std::optional<Booking> first;
+        if (!request_id.empty()) {
+          CLINIC_ASSIGN_OR_RETURN(
+              first, tx.FindBookingByRequestId(by.user_id, request_id));
+          if (first && first->request_hash != b.request_hash) {
+            const std::string booking =
+                core::FormatId(IdKind::kBooking, first->id);
+            return core::WithReason(
+                absl::AlreadyExistsError(absl::StrCat(
+                    "request_id: \"", core::Excerpt(request_id),
+                    "\" was already used for booking ", booking,
+                    ", a different session; use a new request_id for "
+                    "a new booking")),
+                {core::kReasonRequestIdReused, {{"booking", booking}}});
+          }
+        }
+        CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
+                                tx.GetTherapist(spec.therapist_id));
+        CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete,
+                                tx.GetAthlete(spec.athlete_id));
+        if (first) {
+          // A retry: the first answer again, with its warnings.
+          core::SessionRequest again = session;
+          again.booking_id = first->id;
+          CLINIC_ASSIGN_OR_RETURN(core::Verdict v,
+                                  Evaluate(tx, therapist, athlete, again));
+          out.verdict.warnings = std::move(v.warnings);
+          out.booking = *std::move(first);
+          return out;
+        }
+        CLINIC_ASSIGN_OR_RETURN(out.verdict,
+                                Evaluate(tx, therapist, athlete, session));
+        if (!out.verdict.allowed()) return out;
+        b.create_time = b.update_time = Now();
+        CLINIC_ASSIGN_OR_RETURN(b.id, tx.InsertBooking(b));
+        CLINIC_RETURN_IF_ERROR(
+            tx
+                .InsertAuditEvent(auth::Audit(
+                    by, b.create_time, "booking.create",
+                    core::FormatId(IdKind::kBooking, b.id),
+                    absl::StrCat(
+                        core::SessionNoun(b.modality), " ",
+                        core::FormatSpan(b.start, b.end, zone_), " for ",
+                        core::FormatId(IdKind::kAthlete, b.athlete_id),
+                        " with ",
+                        core::FormatId(IdKind::kTherapist, b.therapist_id))))
+                .status());
+        out.booking = b;
+        return out;
+      });
 }
 
 absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id, absl::Time start,
                                                const core::Actor& by) {
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<Reservation> {
-    Reservation out;
-    CLINIC_ASSIGN_OR_RETURN(out.booking, tx.GetBooking(booking_id));
-    Booking& b = out.booking;
-    if (b.state == core::BookingState::kCancelled) {
-      return core::WithReason(
-          absl::FailedPreconditionError(
-              absl::StrCat("booking ", core::FormatId(IdKind::kBooking, b.id),
-                           " is cancelled; reserve a new session instead")),
-          {core::kReasonBookingCancelled, {}});
-    }
-    core::SessionRequest session;
-    session.modality = b.modality;
-    session.start = start;
-    session.end = start + (b.end - b.start);
-    session.booking_id = b.id;
-    CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
-                            tx.GetTherapist(b.therapist_id));
-    CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete, tx.GetAthlete(b.athlete_id));
-    CLINIC_ASSIGN_OR_RETURN(out.verdict,
-                            Evaluate(tx, therapist, athlete, session));
-    if (!out.verdict.allowed()) return out;
-    const std::string moved =
-        absl::StrCat("from ", core::FormatSpan(b.start, b.end, zone_), " to ",
-                     core::FormatSpan(session.start, session.end, zone_));
-    b.start = session.start;
-    b.end = session.end;
-    b.at_risk = false;
-    b.at_risk_reason.clear();
-    b.update_time = Now();
-    CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
-    CLINIC_RETURN_IF_ERROR(
-        tx.InsertAuditEvent(auth::Audit(by, b.update_time, "booking.reschedule",
-                                        core::FormatId(IdKind::kBooking, b.id),
-                                        moved))
-            .status());
-    return out;
-  });
+  return InWrite(
+      store_, Touches::Booking(booking_id),
+      [&](Transaction& tx) -> absl::StatusOr<Reservation> {
+        Reservation out;
+        CLINIC_ASSIGN_OR_RETURN(out.booking, tx.GetBooking(booking_id));
+        Booking& b = out.booking;
+        if (b.state == core::BookingState::kCancelled) {
+          return core::WithReason(
+              absl::FailedPreconditionError(absl::StrCat(
+                  "booking ", core::FormatId(IdKind::kBooking, b.id),
+                  " is cancelled; reserve a new session instead")),
+              {core::kReasonBookingCancelled, {}});
+        }
+        core::SessionRequest session;
+        session.modality = b.modality;
+        session.start = start;
+        session.end = start + (b.end - b.start);
+        session.booking_id = b.id;
+        CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
+                                tx.GetTherapist(b.therapist_id));
+        CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete,
+                                tx.GetAthlete(b.athlete_id));
+        CLINIC_ASSIGN_OR_RETURN(out.verdict,
+                                Evaluate(tx, therapist, athlete, session));
+        if (!out.verdict.allowed()) return out;
+        const std::string moved = absl::StrCat(
+            "from ", core::FormatSpan(b.start, b.end, zone_), " to ",
+            core::FormatSpan(session.start, session.end, zone_));
+        b.start = session.start;
+        b.end = session.end;
+        b.at_risk = false;
+        b.at_risk_reason.clear();
+        b.update_time = Now();
+        CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+        CLINIC_RETURN_IF_ERROR(
+            tx.InsertAuditEvent(
+                  auth::Audit(by, b.update_time, "booking.reschedule",
+                              core::FormatId(IdKind::kBooking, b.id), moved))
+                .status());
+        return out;
+      });
 }
 
 absl::StatusOr<Booking> Clinic::Cancel(Id booking_id, std::string reason,
                                        const core::Actor& by) {
-  return InWrite(store_, [&](Transaction& tx) -> absl::StatusOr<Booking> {
-    CLINIC_ASSIGN_OR_RETURN(Booking b, tx.GetBooking(booking_id));
-    if (b.state == core::BookingState::kCancelled) return b;
-    b.state = core::BookingState::kCancelled;
-    b.cancel_reason = std::move(reason);
-    b.at_risk = false;
-    b.at_risk_reason.clear();
-    b.update_time = Now();
-    CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
-    CLINIC_RETURN_IF_ERROR(
-        tx.InsertAuditEvent(
-              auth::Audit(by, b.update_time, "booking.cancel",
-                          core::FormatId(IdKind::kBooking, b.id),
-                          absl::StrCat(core::FormatSpan(b.start, b.end, zone_),
-                                       b.cancel_reason.empty() ? "" : ": ",
-                                       b.cancel_reason)))
-            .status());
-    return b;
-  });
+  return InWrite(
+      store_, Touches::Booking(booking_id),
+      [&](Transaction& tx) -> absl::StatusOr<Booking> {
+        CLINIC_ASSIGN_OR_RETURN(Booking b, tx.GetBooking(booking_id));
+        if (b.state == core::BookingState::kCancelled) return b;
+        b.state = core::BookingState::kCancelled;
+        b.cancel_reason = reason;  // a copy: this may run again
+        b.at_risk = false;
+        b.at_risk_reason.clear();
+        b.update_time = Now();
+        CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+        CLINIC_RETURN_IF_ERROR(
+            tx
+                .InsertAuditEvent(auth::Audit(
+                    by, b.update_time, "booking.cancel",
+                    core::FormatId(IdKind::kBooking, b.id),
+                    absl::StrCat(core::FormatSpan(b.start, b.end, zone_),
+                                 b.cancel_reason.empty() ? "" : ": ",
+                                 b.cancel_reason)))
+                .status());
+        return b;
+      });
 }
 
 absl::StatusOr<core::Event> Clinic::GetEvent(Id id) {

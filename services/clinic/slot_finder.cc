@@ -72,8 +72,11 @@ SlotFinder::FreeTime(storage::Reader& r,
   keys.reserve(therapists.size() * days.size());
   for (const core::Therapist& t : therapists) {
     for (absl::CivilDay day : days) {
-      keys.push_back(absl::StrCat("avail:", zone_.name(), ":", t.id, ":",
-                                  t.generation, ":",
+      // The store's id: several stores may share one cache. The generation
+      // is random per change, so a restored store never meets an entry of
+      // the timeline it left.
+      keys.push_back(absl::StrCat("avail:", store_->id(), ":", zone_.name(),
+                                  ":", t.id, ":", t.generation, ":",
                                   absl::FormatCivilTime(day)));
     }
   }

@@ -57,9 +57,9 @@ struct Therapist {
   std::vector<WorkingHours> hours;   // non-overlapping
   absl::Duration turnover_buffer = absl::Minutes(15);
   std::vector<TimeOff> time_off;  // sorted by start
-  // Bumped by the store in the same transaction as every change to the
-  // therapist's free time (bookings, hours, time off): cached availability
-  // is keyed by it.
+  // Set to a new random value by the store in the same transaction as every
+  // change to the therapist's free time (bookings, hours, time off): cached
+  // availability is keyed by it.
   int64_t generation = 0;
 
   bool Offers(Modality m) const {

@@ -1,7 +1,6 @@
 // The store port: the only source of truth. Implementations: sqlite/ (the
-// embedded default). Every write happens inside Store::Write, one serialised
-// transaction that commits durably before it returns OK, so a caller can
-// read, decide and write on a stable view (no double booking).
+// embedded default, one writer at a time) and postgres/ (shared by clinicd
+// replicas). See Store for the contract of a write.
 #ifndef CLINIC_SERVICES_STORAGE_STORE_H_
 #define CLINIC_SERVICES_STORAGE_STORE_H_
 
@@ -93,12 +92,25 @@ class Reader {
   // Ordered by id; `target` (e.g. "bk_7"), when not empty, filters.
   virtual absl::StatusOr<std::vector<core::AuditEvent>> ListAuditEvents(
       const std::string& target, const PageRequest& page) = 0;
+
+  // The value of setting `name` (e.g. kSettingRules), nullopt when unset.
+  virtual absl::StatusOr<std::optional<std::string>> GetSetting(
+      const std::string& name) = 0;
 };
+
+// Settings every replica of a deployment shares (see Reader::GetSetting).
+inline constexpr char kSettingRules[] = "rules";  // a RuleSet, text format
+inline constexpr char kSettingTimeZone[] = "time_zone";  // an IANA name
 
 // Read and write operations inside a write transaction. Inserts return the
 // new id (NOT_FOUND when the parent row is missing); updates and deletes of
 // a missing row are NOT_FOUND. Events longer than kMaxEventLength and
 // sessions longer than kMaxSessionLength are INVALID_ARGUMENT.
+//
+// Every change to a therapist's free time (bookings, hours, buffer, time
+// off) sets the therapist's generation to a new random value, never a
+// counter: a store restored from a backup, or another store sharing a
+// cache, cannot reach a generation that meant something else.
 class Transaction : public Reader {
  public:
   // Stores the therapist with everything it holds, time off included.
@@ -119,11 +131,17 @@ class Transaction : public Reader {
 
   // request_id, when not empty, belongs to request_user_id (0 for none)
   // and is unique per user: a second insert with the same user and key is
-  // ALREADY_EXISTS; other users may use the same key. An empty request_id
-  // stores no user.
+  // ALREADY_EXISTS (reason REQUEST_ID_REUSED); other users may use the same
+  // key. An empty request_id stores no user.
+  //
+  // The store itself forbids double booking: a confirmed session that
+  // overlaps another confirmed session of its athlete, or of its therapist
+  // widened by the therapist's turnover buffer, is FAILED_PRECONDITION with
+  // reason ATHLETE_BUSY or THERAPIST_BUSY (see OverlapError). The rules
+  // reject such a session first; this holds whatever path wrote it.
   virtual absl::StatusOr<Id> InsertBooking(const core::Booking& b) = 0;
   // Stores start, end, state, at_risk, at_risk_reason, cancel_reason and
-  // update_time of the booking with b.id.
+  // update_time of the booking with b.id. Overlaps as for InsertBooking.
   virtual absl::Status UpdateBooking(const core::Booking& b) = 0;
 
   // NOT_FOUND when a linked therapist or athlete is missing.
@@ -135,24 +153,91 @@ class Transaction : public Reader {
   // first time and returns OK).
   virtual absl::Status RevokeToken(Id id, absl::Time when) = 0;
   virtual absl::StatusOr<Id> InsertAuditEvent(const core::AuditEvent& e) = 0;
+  virtual absl::Status PutSetting(const std::string& name,
+                                  const std::string& value) = 0;
 };
 
+// What a write reads to decide and then changes: the rows it locks before
+// its work runs (see Store::Write). Declare everything the decision depends
+// on; a store that runs writes in parallel keeps only what is declared
+// stable.
+struct Touches {
+  Id athlete = 0;      // the athlete's events, injuries and sessions
+  Id therapist = 0;    // the therapist's details, time off and sessions
+  Id booking = 0;      // the booking's athlete and therapist, as above
+  Id event = 0;        // the event's athlete
+  Id injury = 0;       // the injury's athlete
+  bool users = false;  // the set of users, their roles and their state
+
+  static Touches Nothing() { return {}; }
+  static Touches Athlete(Id id) { return {id}; }
+  static Touches Therapist(Id id) { return {0, id}; }
+  static Touches Session(Id athlete, Id therapist) {
+    return {athlete, therapist};
+  }
+  static Touches Booking(Id id) { return {0, 0, id}; }
+  static Touches Event(Id id) { return {0, 0, 0, id}; }
+  static Touches Injury(Id id) { return {0, 0, 0, 0, id}; }
+  static Touches Users() { return {0, 0, 0, 0, 0, true}; }
+};
+
+// A Store runs units of work: a write is one transaction over a declared
+// set of rows (Touches), and may run more than once.
+//
+// Write(touches, fn)
+//   Starts a transaction, locks what `touches` names (rows that do not
+//   exist lock nothing; `fn` will find them missing), and runs `fn`. When
+//   `fn` returns OK the transaction commits durably before Write returns;
+//   otherwise it rolls back and Write returns fn's status.
+//
+//   Concurrent writes that declare overlapping rows run one after the
+//   other, and while `fn` runs nothing it declared changes: what it read to
+//   decide is still true at commit. Writes that declare disjoint rows may
+//   run at the same time.
+//
+//   When the database reports that the transaction lost a race it could
+//   not have seen coming (a serialization failure, a deadlock, an insert
+//   that collided with a concurrent one on a unique key or an exclusion
+//   constraint), the store rolls back and runs `fn` again on a fresh
+//   transaction, up to kMaxWriteAttempts times with jittered backoff. So
+//   `fn` must be safe to run twice: it may not move from, or accumulate
+//   into, state that outlives one call. A re-run sees what the winner
+//   committed, so a lost race ends as the verdict on the new state (the
+//   slot is now taken: the usual THERAPIST_BUSY rejection), never as a
+//   retry of the same decision. After kMaxWriteAttempts lost races, Write
+//   returns ABORTED.
+//
+//   Other errors: UNAVAILABLE when the database cannot be reached or stays
+//   locked, DEADLINE_EXCEEDED when the calling thread's core::CallDeadline
+//   passes while waiting, INTERNAL when the commit fails for another
+//   reason.
+//
+//   SQLite runs one write at a time, so its declared locks cost nothing
+//   and it never re-runs `fn`.
+//
+// Read(fn)
+//   Runs `fn` on a consistent snapshot of committed data (not the changes
+//   of a Write in progress, even on the same thread). Readers do not wait
+//   for writers.
+//
+// id()
+//   A random identity made when the store was created, kept by backups and
+//   copies of it: caches shared by several stores key their entries on it.
+//
+// Thread-safe.
 class Store {
  public:
+  static constexpr int kMaxWriteAttempts = 8;
+
   virtual ~Store() = default;
 
-  // Runs `fn` inside one write transaction, serialised against every other
-  // writer (in this process and others on the same database). Commits
-  // durably when `fn` returns OK, rolls back otherwise. Returns fn's status,
-  // UNAVAILABLE when the write lock stays taken by another process, or
-  // UNAVAILABLE/INTERNAL when the commit itself fails. Thread-safe.
   virtual absl::Status Write(
+      const Touches& touches,
       absl::FunctionRef<absl::Status(Transaction&)> fn) = 0;
 
-  // Runs `fn` on a consistent snapshot of committed data (not the changes
-  // of a Write in progress, even on the same thread). Thread-safe; readers
-  // do not wait for writers.
   virtual absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) = 0;
+
+  virtual const std::string& id() const = 0;
 };
 
 // Runs `fn` (returning StatusOr<T>) in a read snapshot and returns its
@@ -168,14 +253,15 @@ auto InRead(Store* store, Fn fn) -> decltype(fn(std::declval<Reader&>())) {
   return result;
 }
 
-// Runs `fn` (returning StatusOr<T>) in a write transaction, committed only
-// when fn succeeds, and returns its result.
+// Runs `fn` (returning StatusOr<T>) as a write touching `touches`,
+// committed only when fn succeeds, and returns its result (that of the last
+// run).
 template <typename Fn>
-auto InWrite(Store* store, Fn fn)
+auto InWrite(Store* store, const Touches& touches, Fn fn)
     -> decltype(fn(std::declval<Transaction&>())) {
   decltype(fn(std::declval<Transaction&>())) result =
       absl::UnknownError("unset");
-  const absl::Status s = store->Write([&](Transaction& tx) {
+  const absl::Status s = store->Write(touches, [&](Transaction& tx) {
     result = fn(tx);
     return result.status();
   });

@@ -32,35 +32,37 @@ absl::CivilDay Seed(const std::string& db) {
   absl::CivilDay monday = absl::ToCivilDay(absl::Now(), utc) + 1;
   while (absl::GetWeekday(monday) != absl::Weekday::monday) ++monday;
   for (int i = 0; i < kTherapists; ++i) {
-    const absl::Status s = (*store)->Write([&](storage::Transaction& tx) {
-      core::Therapist t;
-      t.name = "Therapist " + std::to_string(i);
-      t.modalities = {core::Modality::kSports};
-      for (int d = 0; d < 6; ++d) {
-        t.hours.push_back({static_cast<absl::Weekday>(d), 8 * 60, 20 * 60});
-      }
-      absl::StatusOr<core::Id> therapist = tx.InsertTherapist(t);
-      core::Athlete a;
-      a.name = "Athlete " + std::to_string(i);
-      absl::StatusOr<core::Id> athlete = tx.InsertAthlete(a);
-      if (!therapist.ok() || !athlete.ok()) return absl::InternalError("seed");
-      // Every other 75-minute step of its working days.
-      for (int k = 0; k < kBookingsPerTherapist; ++k) {
-        const int step = 2 * k + (i % 2), day = step / 9;
-        core::Booking b;
-        b.athlete_id = *athlete;
-        b.therapist_id = *therapist;
-        b.modality = core::Modality::kSports;
-        b.start =
-            absl::FromCivil(absl::CivilMinute(monday + day / 6 * 7 + day % 6) +
-                                8 * 60 + 75 * (step % 9),
-                            utc);
-        b.end = b.start + absl::Hours(1);
-        b.create_time = b.update_time = absl::Now();
-        if (!tx.InsertBooking(b).ok()) return absl::InternalError("seed");
-      }
-      return absl::OkStatus();
-    });
+    const absl::Status s = (*store)->Write(
+        storage::Touches::Nothing(), [&](storage::Transaction& tx) {
+          core::Therapist t;
+          t.name = "Therapist " + std::to_string(i);
+          t.modalities = {core::Modality::kSports};
+          for (int d = 0; d < 6; ++d) {
+            t.hours.push_back({static_cast<absl::Weekday>(d), 8 * 60, 20 * 60});
+          }
+          absl::StatusOr<core::Id> therapist = tx.InsertTherapist(t);
+          core::Athlete a;
+          a.name = "Athlete " + std::to_string(i);
+          absl::StatusOr<core::Id> athlete = tx.InsertAthlete(a);
+          if (!therapist.ok() || !athlete.ok())
+            return absl::InternalError("seed");
+          // Every other 75-minute step of its working days.
+          for (int k = 0; k < kBookingsPerTherapist; ++k) {
+            const int step = 2 * k + (i % 2), day = step / 9;
+            core::Booking b;
+            b.athlete_id = *athlete;
+            b.therapist_id = *therapist;
+            b.modality = core::Modality::kSports;
+            b.start = absl::FromCivil(
+                absl::CivilMinute(monday + day / 6 * 7 + day % 6) + 8 * 60 +
+                    75 * (step % 9),
+                utc);
+            b.end = b.start + absl::Hours(1);
+            b.create_time = b.update_time = absl::Now();
+            if (!tx.InsertBooking(b).ok()) return absl::InternalError("seed");
+          }
+          return absl::OkStatus();
+        });
     if (!s.ok()) std::abort();
   }
   return monday;

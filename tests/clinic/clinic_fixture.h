@@ -73,11 +73,13 @@ class ClinicTest : public ::testing::Test {
     u.create_time = clock_.Now();
     core::Id id = 0;
     EXPECT_TRUE(store_
-                    ->Write([&](storage::Transaction& tx) -> absl::Status {
-                      absl::StatusOr<core::Id> inserted = tx.InsertUser(u);
-                      if (inserted.ok()) id = *inserted;
-                      return inserted.status();
-                    })
+                    ->Write(storage::Touches::Nothing(),
+                            [&](storage::Transaction& tx) -> absl::Status {
+                              absl::StatusOr<core::Id> inserted =
+                                  tx.InsertUser(u);
+                              if (inserted.ok()) id = *inserted;
+                              return inserted.status();
+                            })
                     .ok());
     return {id, 0};
   }

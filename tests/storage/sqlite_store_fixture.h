@@ -112,10 +112,11 @@ class SqliteStoreTest : public ::testing::Test {
   template <typename F>
   core::Id InsertWith(F insert) {
     absl::StatusOr<core::Id> id = absl::UnknownError("not run");
-    EXPECT_THAT(store_->Write([&](Transaction& tx) {
-      id = insert(tx);
-      return id.status();
-    }),
+    EXPECT_THAT(store_->Write(Touches::Nothing(),
+                              [&](Transaction& tx) {
+                                id = insert(tx);
+                                return id.status();
+                              }),
                 IsOk());
     return id.ok() ? *id : 0;
   }

@@ -176,6 +176,7 @@ TEST_F(SqliteStoreTest, UpdateTherapistReplacesDetailsButKeepsTimeOff) {
   update.hours = {{absl::Weekday::friday, 600, 700}};
   update.turnover_buffer = absl::Minutes(5);
   ASSERT_THAT(store_->Write(
+                  Touches::Nothing(),
                   [&](Transaction& tx) { return tx.UpdateTherapist(update); }),
               IsOk());
 
@@ -200,12 +201,14 @@ TEST_F(SqliteStoreTest, TimeOffIsInsertedAndDeletedPerTherapist) {
   });
   ASSERT_NE(off, 0);
 
-  EXPECT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.DeleteTimeOff(bo, off);  // not Bo's
-  }),
+  EXPECT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              return tx.DeleteTimeOff(bo, off);  // not Bo's
+                            }),
               StatusIs(absl::StatusCode::kNotFound,
                        absl::StrCat("time off off_", off, " not found")));
   EXPECT_THAT(store_->Write(
+                  Touches::Nothing(),
                   [&](Transaction& tx) { return tx.DeleteTimeOff(ana, off); }),
               IsOk());
   absl::StatusOr<core::Therapist> got = ReadValue<core::Therapist>(
@@ -213,11 +216,14 @@ TEST_F(SqliteStoreTest, TimeOffIsInsertedAndDeletedPerTherapist) {
   ASSERT_THAT(got, IsOk());
   EXPECT_THAT(got->time_off, IsEmpty());
 
-  EXPECT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.InsertTimeOff({0, 99, kT0, kT0 + absl::Hours(1), "x"}).status();
-  }),
-              StatusIs(absl::StatusCode::kNotFound,
-                       "therapist th_99 not found"));
+  EXPECT_THAT(
+      store_->Write(
+          Touches::Nothing(),
+          [&](Transaction& tx) {
+            return tx.InsertTimeOff({0, 99, kT0, kT0 + absl::Hours(1), "x"})
+                .status();
+          }),
+      StatusIs(absl::StatusCode::kNotFound, "therapist th_99 not found"));
 }
 
 TEST_F(SqliteStoreTest, ListTherapistsPagesByIdAndFiltersByModality) {
@@ -299,10 +305,12 @@ TEST_F(SqliteStoreTest, EventRoundTripsAndDeletes) {
   EXPECT_EQ(got->end, kT0 + absl::Hours(3));
 
   EXPECT_THAT(
-      store_->Write([&](Transaction& tx) { return tx.DeleteEvent(id); }),
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) { return tx.DeleteEvent(id); }),
       IsOk());
   EXPECT_THAT(
-      store_->Write([&](Transaction& tx) { return tx.DeleteEvent(id); }),
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) { return tx.DeleteEvent(id); }),
       StatusIs(absl::StatusCode::kNotFound,
                absl::StrCat("event ev_", id, " not found")));
 }
@@ -310,8 +318,9 @@ TEST_F(SqliteStoreTest, EventRoundTripsAndDeletes) {
 TEST_F(SqliteStoreTest, InsertEventChecksLengthAndAthlete) {
   const core::Id athlete = Insert(MakeAthlete("Kim"));
   auto insert = [&](const core::Event& e) {
-    return store_->Write(
-        [&](Transaction& tx) { return tx.InsertEvent(e).status(); });
+    return store_->Write(Touches::Nothing(), [&](Transaction& tx) {
+      return tx.InsertEvent(e).status();
+    });
   };
   EXPECT_THAT(
       insert(MakeEvent(athlete, kT0, kT0 + core::kMaxEventLength + kMicro)),
@@ -375,7 +384,8 @@ TEST_F(SqliteStoreTest, InjuryRoundTripsAndResolves) {
   knee.resolved = kT0 + absl::Hours(72);
   knee.note = "ignored by UpdateInjury";
   ASSERT_THAT(
-      store_->Write([&](Transaction& tx) { return tx.UpdateInjury(knee); }),
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) { return tx.UpdateInjury(knee); }),
       IsOk());
 
   auto got =
@@ -431,7 +441,8 @@ TEST_F(SqliteStoreTest, BookingRoundTripsAndUpdatesOnlyMutableFields) {
   update.request_user_id = 5;
   update.create_time = kT0;
   ASSERT_THAT(
-      store_->Write([&](Transaction& tx) { return tx.UpdateBooking(update); }),
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) { return tx.UpdateBooking(update); }),
       IsOk());
 
   core::Booking want = b;
@@ -448,15 +459,17 @@ TEST_F(SqliteStoreTest, BookingRoundTripsAndUpdatesOnlyMutableFields) {
 
   update.end = update.start + core::kMaxSessionLength + kMicro;
   EXPECT_THAT(
-      store_->Write([&](Transaction& tx) { return tx.UpdateBooking(update); }),
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) { return tx.UpdateBooking(update); }),
       StatusIs(absl::StatusCode::kInvalidArgument, "at most"));
 }
 
 TEST_F(SqliteStoreTest, InsertBookingNamesMissingParents) {
   const core::Id athlete = Insert(MakeAthlete("Kim"));
   auto insert = [&](const core::Booking& b) {
-    return store_->Write(
-        [&](Transaction& tx) { return tx.InsertBooking(b).status(); });
+    return store_->Write(Touches::Nothing(), [&](Transaction& tx) {
+      return tx.InsertBooking(b).status();
+    });
   };
   EXPECT_THAT(
       insert(MakeBooking(athlete, 42, kT0, absl::Hours(1))),
@@ -479,9 +492,10 @@ TEST_F(SqliteStoreTest, RequestIdIsUniquePerUserWhenSet) {
   core::Booking again = b;
   again.start = kT0 + absl::Hours(3);
   again.end = kT0 + absl::Hours(4);
-  EXPECT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.InsertBooking(again).status();
-  }),
+  EXPECT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              return tx.InsertBooking(again).status();
+                            }),
               StatusIs(absl::StatusCode::kAlreadyExists, "req-1"));
 
   // The same key is another user's own key, and user 0's.
@@ -661,50 +675,61 @@ TEST_F(SqliteStoreTest, MissingRowsAreNotFoundWithKindAndId) {
     return absl::OkStatus();
   }),
               IsOk());
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    core::Therapist t;
-    t.id = 7;
-    EXPECT_THAT(tx.UpdateTherapist(t), StatusIs(absl::StatusCode::kNotFound,
-                                                "therapist th_7 not found"));
-    EXPECT_THAT(tx.DeleteTimeOff(1, 4), StatusIs(absl::StatusCode::kNotFound,
-                                                 "time off off_4 not found"));
-    EXPECT_THAT(tx.DeleteEvent(9),
-                StatusIs(absl::StatusCode::kNotFound, "event ev_9 not found"));
-    core::Injury i;
-    i.id = 2;
-    EXPECT_THAT(tx.UpdateInjury(i), StatusIs(absl::StatusCode::kNotFound,
-                                             "injury inj_2 not found"));
-    core::Booking b = MakeBooking(1, 1, kT0, absl::Hours(1));
-    b.id = 5;
-    EXPECT_THAT(tx.UpdateBooking(b), StatusIs(absl::StatusCode::kNotFound,
-                                              "booking bk_5 not found"));
-    return absl::OkStatus();
-  }),
+  ASSERT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              core::Therapist t;
+                              t.id = 7;
+                              EXPECT_THAT(tx.UpdateTherapist(t),
+                                          StatusIs(absl::StatusCode::kNotFound,
+                                                   "therapist th_7 not found"));
+                              EXPECT_THAT(tx.DeleteTimeOff(1, 4),
+                                          StatusIs(absl::StatusCode::kNotFound,
+                                                   "time off off_4 not found"));
+                              EXPECT_THAT(tx.DeleteEvent(9),
+                                          StatusIs(absl::StatusCode::kNotFound,
+                                                   "event ev_9 not found"));
+                              core::Injury i;
+                              i.id = 2;
+                              EXPECT_THAT(tx.UpdateInjury(i),
+                                          StatusIs(absl::StatusCode::kNotFound,
+                                                   "injury inj_2 not found"));
+                              core::Booking b =
+                                  MakeBooking(1, 1, kT0, absl::Hours(1));
+                              b.id = 5;
+                              EXPECT_THAT(tx.UpdateBooking(b),
+                                          StatusIs(absl::StatusCode::kNotFound,
+                                                   "booking bk_5 not found"));
+                              return absl::OkStatus();
+                            }),
               IsOk());
 }
 
 TEST_F(SqliteStoreTest, FailedWriteRollsBackEverything) {
   const core::Id kept = Insert(MakeAthlete("kept"));
-  EXPECT_THAT(store_->Write([&](Transaction& tx) -> absl::Status {
-    absl::StatusOr<core::Id> athlete = tx.InsertAthlete(MakeAthlete("Kim"));
-    absl::StatusOr<core::Id> therapist =
-        tx.InsertTherapist(MakeTherapist("Ana", {core::Modality::kSports}));
-    if (!athlete.ok() || !therapist.ok()) return absl::InternalError("setup");
-    if (!tx.InsertBooking(
-               MakeBooking(*athlete, *therapist, kT0, absl::Hours(1)))
-             .ok()) {
-      return absl::InternalError("setup");
-    }
-    // Seen inside the transaction...
-    absl::StatusOr<std::vector<core::Athlete>> inside =
-        tx.ListAthletes({10, 0});
-    EXPECT_THAT(inside, IsOk());
-    if (inside.ok()) {
-      EXPECT_EQ(inside->size(), 2u);
-    }
-    return absl::AbortedError("changed my mind");
-  }),
-              StatusIs(absl::StatusCode::kAborted, "changed my mind"));
+  EXPECT_THAT(
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) -> absl::Status {
+                      absl::StatusOr<core::Id> athlete =
+                          tx.InsertAthlete(MakeAthlete("Kim"));
+                      absl::StatusOr<core::Id> therapist = tx.InsertTherapist(
+                          MakeTherapist("Ana", {core::Modality::kSports}));
+                      if (!athlete.ok() || !therapist.ok())
+                        return absl::InternalError("setup");
+                      if (!tx.InsertBooking(MakeBooking(*athlete, *therapist,
+                                                        kT0, absl::Hours(1)))
+                               .ok()) {
+                        return absl::InternalError("setup");
+                      }
+                      // Seen inside the transaction...
+                      absl::StatusOr<std::vector<core::Athlete>> inside =
+                          tx.ListAthletes({10, 0});
+                      EXPECT_THAT(inside, IsOk());
+                      if (inside.ok()) {
+                        EXPECT_EQ(inside->size(), 2u);
+                      }
+                      return absl::AbortedError("changed my mind");
+                    }),
+      StatusIs(absl::StatusCode::kAborted, "changed my mind"));
 
   // ...and gone after.
   auto athletes = ReadValue<std::vector<core::Athlete>>([&](Reader& r) {
@@ -763,18 +788,21 @@ TEST_F(SqliteStoreTest, ReadersSeeASnapshotAndDoNotWaitForTheWriter) {
   // (The future outlives the Write, so a blocked reader fails the test
   // instead of deadlocking it.)
   std::future<int> reader;
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    EXPECT_THAT(tx.InsertAthlete(MakeAthlete("second")), IsOk());
-    reader = std::async(std::launch::async, count_athletes);
-    if (reader.wait_for(std::chrono::seconds(10)) !=
-        std::future_status::ready) {
-      ADD_FAILURE() << "Read waited for the writer";
-    } else {
-      EXPECT_EQ(reader.get(), 1);
-    }
-    return absl::OkStatus();
-  }),
-              IsOk());
+  ASSERT_THAT(
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) {
+                      EXPECT_THAT(tx.InsertAthlete(MakeAthlete("second")),
+                                  IsOk());
+                      reader = std::async(std::launch::async, count_athletes);
+                      if (reader.wait_for(std::chrono::seconds(10)) !=
+                          std::future_status::ready) {
+                        ADD_FAILURE() << "Read waited for the writer";
+                      } else {
+                        EXPECT_EQ(reader.get(), 1);
+                      }
+                      return absl::OkStatus();
+                    }),
+      IsOk());
   if (reader.valid()) reader.wait();
   EXPECT_EQ(count_athletes(), 2);
 
@@ -800,10 +828,12 @@ TEST_F(SqliteStoreTest, WriteIsUnavailableWhileAnotherProcessHoldsTheLock) {
   ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
             SQLITE_OK);
-  EXPECT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.InsertAthlete(MakeAthlete("Kim")).status();
-  }),
-              StatusIs(absl::StatusCode::kUnavailable, path_));
+  EXPECT_THAT(
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) {
+                      return tx.InsertAthlete(MakeAthlete("Kim")).status();
+                    }),
+      StatusIs(absl::StatusCode::kUnavailable, path_));
   // Readers are not blocked by the other writer.
   auto athletes = ReadValue<std::vector<core::Athlete>>([&](Reader& r) {
     return r.ListAthletes({10, 0});
@@ -831,23 +861,26 @@ int RaceForSlots(const std::vector<SqliteStore*>& stores, core::Id athlete,
       start.WaitForNotification();
       for (int s = 0; s < slots; ++s) {
         const absl::Time slot = kT0 + absl::Hours(s);
-        EXPECT_THAT(store->Write([&](Transaction& tx) -> absl::Status {
-          BookingFilter f;
-          f.therapist_id = therapist;
-          f.from = slot;
-          f.to = slot + absl::Hours(1);
-          f.confirmed_only = true;
-          absl::StatusOr<std::vector<core::Booking>> taken =
-              tx.ListBookings(f, {}, 10);
-          if (!taken.ok()) return taken.status();
-          if (!taken->empty()) return absl::OkStatus();
-          absl::StatusOr<core::Id> id = tx.InsertBooking(
-              MakeBooking(athlete, therapist, slot, absl::Hours(1)));
-          if (!id.ok()) return id.status();
-          ++inserted;
-          return absl::OkStatus();
-        }),
-                    IsOk());
+        EXPECT_THAT(
+            store->Write(Touches::Nothing(),
+                         [&](Transaction& tx) -> absl::Status {
+                           BookingFilter f;
+                           f.therapist_id = therapist;
+                           f.from = slot;
+                           f.to = slot + absl::Hours(1);
+                           f.confirmed_only = true;
+                           absl::StatusOr<std::vector<core::Booking>> taken =
+                               tx.ListBookings(f, {}, 10);
+                           if (!taken.ok()) return taken.status();
+                           if (!taken->empty()) return absl::OkStatus();
+                           absl::StatusOr<core::Id> id =
+                               tx.InsertBooking(MakeBooking(
+                                   athlete, therapist, slot, absl::Hours(1)));
+                           if (!id.ok()) return id.status();
+                           ++inserted;
+                           return absl::OkStatus();
+                         }),
+            IsOk());
       }
     });
   }
@@ -905,21 +938,25 @@ namespace {
 TEST_F(SqliteStoreTest, WaitingWritersGiveUpAtTheirCallsDeadline) {
   absl::Notification inside, release;
   std::thread holder([&] {
-    EXPECT_THAT(store_->Write([&](Transaction& tx) {
-      inside.Notify();
-      release.WaitForNotification();
-      return tx.InsertAthlete(MakeAthlete("First")).status();
-    }),
-                IsOk());
+    EXPECT_THAT(
+        store_->Write(Touches::Nothing(),
+                      [&](Transaction& tx) {
+                        inside.Notify();
+                        release.WaitForNotification();
+                        return tx.InsertAthlete(MakeAthlete("First")).status();
+                      }),
+        IsOk());
   });
   inside.WaitForNotification();
   {
     core::CallDeadline::Scope scope(absl::Now() + absl::Milliseconds(50));
-    EXPECT_THAT(store_->Write([&](Transaction& tx) {
-      return tx.InsertAthlete(MakeAthlete("Late")).status();
-    }),
-                StatusIs(absl::StatusCode::kDeadlineExceeded,
-                         "deadline passed waiting for the store's writer"));
+    EXPECT_THAT(
+        store_->Write(Touches::Nothing(),
+                      [&](Transaction& tx) {
+                        return tx.InsertAthlete(MakeAthlete("Late")).status();
+                      }),
+        StatusIs(absl::StatusCode::kDeadlineExceeded,
+                 "deadline passed waiting for the store's writer"));
   }
   release.Notify();
   holder.join();

@@ -183,25 +183,30 @@ TEST_F(UsersStoreTest, UserRoundTripsWithGrantsAndLinks) {
 
 TEST_F(UsersStoreTest, InsertUserNamesAMissingLinkAndStoresNothing) {
   const core::Id athlete = Insert(MakeAthlete("Kim"));
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    core::User u = MakeUser("ghost", Role::kAthlete);
-    u.athlete_id = athlete + 41;
-    EXPECT_THAT(
-        tx.InsertUser(u),
-        StatusIs(absl::StatusCode::kNotFound,
-                 absl::StrCat("athlete ath_", athlete + 41, " not found")));
-    u.athlete_id = athlete;
-    u.therapist_id = 7;
-    EXPECT_THAT(tx.InsertUser(u), StatusIs(absl::StatusCode::kNotFound,
-                                           "therapist th_7 not found"));
-    core::User service = MakeUser("bot", Role::kService);
-    service.granted = {Role::kStaff};
-    service.athlete_id = 99;
-    EXPECT_THAT(tx.InsertUser(service), StatusIs(absl::StatusCode::kNotFound,
-                                                 "athlete ath_99 not found"));
-    return absl::OkStatus();  // commits whatever the failed inserts left
-  }),
-              IsOk());
+  ASSERT_THAT(
+      store_->Write(
+          Touches::Nothing(),
+          [&](Transaction& tx) {
+            core::User u = MakeUser("ghost", Role::kAthlete);
+            u.athlete_id = athlete + 41;
+            EXPECT_THAT(tx.InsertUser(u),
+                        StatusIs(absl::StatusCode::kNotFound,
+                                 absl::StrCat("athlete ath_", athlete + 41,
+                                              " not found")));
+            u.athlete_id = athlete;
+            u.therapist_id = 7;
+            EXPECT_THAT(tx.InsertUser(u), StatusIs(absl::StatusCode::kNotFound,
+                                                   "therapist th_7 not found"));
+            core::User service = MakeUser("bot", Role::kService);
+            service.granted = {Role::kStaff};
+            service.athlete_id = 99;
+            EXPECT_THAT(tx.InsertUser(service),
+                        StatusIs(absl::StatusCode::kNotFound,
+                                 "athlete ath_99 not found"));
+            return absl::OkStatus();  // commits whatever the failed inserts
+                                      // left
+          }),
+      IsOk());
   auto users = ListUsers({10, 0});
   ASSERT_THAT(users, IsOk());
   EXPECT_THAT(*users, IsEmpty());
@@ -210,21 +215,26 @@ TEST_F(UsersStoreTest, InsertUserNamesAMissingLinkAndStoresNothing) {
 }
 
 TEST_F(UsersStoreTest, InsertUserRejectsGrantsThatBreakTheRules) {
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    core::User staff = MakeUser("staff", Role::kStaff);
-    staff.granted = {Role::kAdmin};
-    EXPECT_THAT(tx.InsertUser(staff),
+  ASSERT_THAT(
+      store_->Write(
+          Touches::Nothing(),
+          [&](Transaction& tx) {
+            core::User staff = MakeUser("staff", Role::kStaff);
+            staff.granted = {Role::kAdmin};
+            EXPECT_THAT(
+                tx.InsertUser(staff),
                 StatusIs(absl::StatusCode::kInvalidArgument, "SERVICE"));
-    core::User service = MakeUser("bot", Role::kService);
-    service.granted = {Role::kStaff, Role::kService};
-    EXPECT_THAT(tx.InsertUser(service),
+            core::User service = MakeUser("bot", Role::kService);
+            service.granted = {Role::kStaff, Role::kService};
+            EXPECT_THAT(
+                tx.InsertUser(service),
                 StatusIs(absl::StatusCode::kInvalidArgument, "SERVICE"));
-    service.granted = {Role::kStaff, Role::kTherapist, Role::kStaff};
-    EXPECT_THAT(tx.InsertUser(service),
-                StatusIs(absl::StatusCode::kInvalidArgument, "once"));
-    return absl::OkStatus();
-  }),
-              IsOk());
+            service.granted = {Role::kStaff, Role::kTherapist, Role::kStaff};
+            EXPECT_THAT(tx.InsertUser(service),
+                        StatusIs(absl::StatusCode::kInvalidArgument, "once"));
+            return absl::OkStatus();
+          }),
+      IsOk());
   auto users = ListUsers({10, 0});
   ASSERT_THAT(users, IsOk());
   EXPECT_THAT(*users, IsEmpty());
@@ -260,24 +270,27 @@ TEST_F(UsersStoreTest, ListUsersPagesByIdWithGrants) {
 
 TEST_F(UsersStoreTest, SetUserDisabledTogglesAndNamesAMissingUser) {
   const core::Id id = AddUser("lee");
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.SetUserDisabled(id, true);
-  }),
+  ASSERT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              return tx.SetUserDisabled(id, true);
+                            }),
               IsOk());
   auto got = GetUser(id);
   ASSERT_THAT(got, IsOk());
   EXPECT_TRUE(got->disabled);
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.SetUserDisabled(id, false);
-  }),
+  ASSERT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              return tx.SetUserDisabled(id, false);
+                            }),
               IsOk());
   got = GetUser(id);
   ASSERT_THAT(got, IsOk());
   EXPECT_FALSE(got->disabled);
 
-  EXPECT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.SetUserDisabled(id + 8, true);
-  }),
+  EXPECT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              return tx.SetUserDisabled(id + 8, true);
+                            }),
               StatusIs(absl::StatusCode::kNotFound,
                        absl::StrCat("user usr_", id + 8, " not found")));
   EXPECT_THAT(GetUser(id + 8),
@@ -309,17 +322,23 @@ TEST_F(UsersStoreTest, TokenRoundTripsAndNeedsItsUser) {
       GetToken(revoked.id + 5),
       StatusIs(absl::StatusCode::kNotFound,
                absl::StrCat("token tok_", revoked.id + 5, " not found")));
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    EXPECT_THAT(tx.InsertToken(MakeToken(user + 3, Hash({1}, 1))),
+  ASSERT_THAT(
+      store_->Write(
+          Touches::Nothing(),
+          [&](Transaction& tx) {
+            EXPECT_THAT(
+                tx.InsertToken(MakeToken(user + 3, Hash({1}, 1))),
                 StatusIs(absl::StatusCode::kNotFound,
                          absl::StrCat("user usr_", user + 3, " not found")));
-    EXPECT_THAT(tx.InsertToken(MakeToken(user, std::string(31, 'x'))),
+            EXPECT_THAT(
+                tx.InsertToken(MakeToken(user, std::string(31, 'x'))),
                 StatusIs(absl::StatusCode::kInvalidArgument, "32 bytes"));
-    EXPECT_THAT(tx.InsertToken(MakeToken(user, std::string(33, 'x'))),
+            EXPECT_THAT(
+                tx.InsertToken(MakeToken(user, std::string(33, 'x'))),
                 StatusIs(absl::StatusCode::kInvalidArgument, "32 bytes"));
-    return absl::OkStatus();
-  }),
-              IsOk());
+            return absl::OkStatus();
+          }),
+      IsOk());
   auto tokens = ReadValue<std::vector<core::Token>>(
       [&](Reader& r) { return r.ListTokens(user); });
   ASSERT_THAT(tokens, IsOk());
@@ -375,6 +394,7 @@ TEST_F(UsersStoreTest, FindTokensReturnsExactlyTheHashesWithThePrefix) {
 
   // Revoked tokens are found too.
   ASSERT_THAT(store_->Write(
+                  Touches::Nothing(),
                   [&](Transaction& tx) { return tx.RevokeToken(p_high, kT0); }),
               IsOk());
   expect_found(Bytes({1, 2, 3, 4, 5, 6, 7, 8}), {p_low, p_high});
@@ -408,11 +428,14 @@ TEST_F(UsersStoreTest, DuplicateHashIsAlreadyExists) {
   const std::string hash = Hash({9, 9, 9, 9, 9, 9, 9, 9}, 0x01);
   const core::Id first = AddToken(user, hash);
   ASSERT_NE(first, 0);
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    EXPECT_THAT(tx.InsertToken(MakeToken(other, hash)),
-                StatusIs(absl::StatusCode::kAlreadyExists, "already exists"));
-    return absl::OkStatus();
-  }),
+  ASSERT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              EXPECT_THAT(
+                                  tx.InsertToken(MakeToken(other, hash)),
+                                  StatusIs(absl::StatusCode::kAlreadyExists,
+                                           "already exists"));
+                              return absl::OkStatus();
+                            }),
               IsOk());
   auto found = Find(hash);
   ASSERT_THAT(found, IsOk());
@@ -430,11 +453,13 @@ TEST_F(UsersStoreTest, RevokeTokenKeepsTheFirstTime) {
   const core::Id id = AddToken(user, Hash({8}, 8));
   const absl::Time first = kT0 + absl::Minutes(5) + absl::Microseconds(1);
   ASSERT_THAT(
-      store_->Write([&](Transaction& tx) { return tx.RevokeToken(id, first); }),
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) { return tx.RevokeToken(id, first); }),
       IsOk());
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.RevokeToken(id, first + absl::Hours(1));
-  }),
+  ASSERT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              return tx.RevokeToken(id, first + absl::Hours(1));
+                            }),
               IsOk());
   auto got = GetToken(id);
   ASSERT_THAT(got, IsOk());
@@ -443,9 +468,10 @@ TEST_F(UsersStoreTest, RevokeTokenKeepsTheFirstTime) {
   ASSERT_THAT(other, IsOk());
   EXPECT_EQ(other->revoke_time, std::nullopt);
 
-  EXPECT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.RevokeToken(id + 70, first);
-  }),
+  EXPECT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              return tx.RevokeToken(id + 70, first);
+                            }),
               StatusIs(absl::StatusCode::kNotFound,
                        absl::StrCat("token tok_", id + 70, " not found")));
   auto none = ReadValue<std::vector<core::Token>>(
@@ -498,16 +524,21 @@ TEST_F(UsersStoreTest, AuditEventsRoundTripFilterByTargetAndPage) {
   EXPECT_THAT(ListAudit("bk_1", {0, 0}),
               StatusIs(absl::StatusCode::kInvalidArgument, "limit"));
 
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    EXPECT_THAT(tx.InsertAuditEvent(MakeAudit(user + 4, 0, "bk_1")),
+  ASSERT_THAT(
+      store_->Write(
+          Touches::Nothing(),
+          [&](Transaction& tx) {
+            EXPECT_THAT(
+                tx.InsertAuditEvent(MakeAudit(user + 4, 0, "bk_1")),
                 StatusIs(absl::StatusCode::kNotFound,
                          absl::StrCat("user usr_", user + 4, " not found")));
-    EXPECT_THAT(tx.InsertAuditEvent(MakeAudit(user, token + 4, "bk_1")),
+            EXPECT_THAT(
+                tx.InsertAuditEvent(MakeAudit(user, token + 4, "bk_1")),
                 StatusIs(absl::StatusCode::kNotFound,
                          absl::StrCat("token tok_", token + 4, " not found")));
-    return absl::OkStatus();
-  }),
-              IsOk());
+            return absl::OkStatus();
+          }),
+      IsOk());
   all = ListAudit("", {10, 0});
   ASSERT_THAT(all, IsOk());
   EXPECT_EQ(all->size(), 6u);
@@ -519,27 +550,30 @@ TEST_F(UsersStoreTest, FailedWriteLeavesNoUserTokenOrAuditEvent) {
   const std::string hash = Hash({3, 3, 3, 3, 3, 3, 3, 3}, 3);
   core::Id user = 0;
   core::Id token = 0;
-  EXPECT_THAT(store_->Write([&](Transaction& tx) -> absl::Status {
-    core::User u = MakeUser("bot", Role::kService);
-    u.granted = {Role::kStaff};
-    absl::StatusOr<core::Id> id = tx.InsertUser(u);
-    if (!id.ok()) return id.status();
-    user = *id;
-    id = tx.InsertToken(MakeToken(user, hash));
-    if (!id.ok()) return id.status();
-    token = *id;
-    id = tx.InsertAuditEvent(MakeAudit(user, token, "usr_1"));
-    if (!id.ok()) return id.status();
-    // Seen inside the transaction...
-    EXPECT_THAT(tx.GetUser(user), IsOk());
-    absl::StatusOr<std::vector<core::Token>> found = tx.FindTokens(hash);
-    EXPECT_THAT(found, IsOk());
-    if (found.ok()) {
-      EXPECT_EQ(found->size(), 1u);
-    }
-    return absl::AbortedError("changed my mind");
-  }),
-              StatusIs(absl::StatusCode::kAborted, "changed my mind"));
+  EXPECT_THAT(
+      store_->Write(Touches::Nothing(),
+                    [&](Transaction& tx) -> absl::Status {
+                      core::User u = MakeUser("bot", Role::kService);
+                      u.granted = {Role::kStaff};
+                      absl::StatusOr<core::Id> id = tx.InsertUser(u);
+                      if (!id.ok()) return id.status();
+                      user = *id;
+                      id = tx.InsertToken(MakeToken(user, hash));
+                      if (!id.ok()) return id.status();
+                      token = *id;
+                      id = tx.InsertAuditEvent(MakeAudit(user, token, "usr_1"));
+                      if (!id.ok()) return id.status();
+                      // Seen inside the transaction...
+                      EXPECT_THAT(tx.GetUser(user), IsOk());
+                      absl::StatusOr<std::vector<core::Token>> found =
+                          tx.FindTokens(hash);
+                      EXPECT_THAT(found, IsOk());
+                      if (found.ok()) {
+                        EXPECT_EQ(found->size(), 1u);
+                      }
+                      return absl::AbortedError("changed my mind");
+                    }),
+      StatusIs(absl::StatusCode::kAborted, "changed my mind"));
   ASSERT_NE(user, 0);
   ASSERT_NE(token, 0);
 
@@ -565,9 +599,10 @@ TEST_F(UsersStoreTest, UsersTokensAndAuditSurviveReopen) {
   core::Token t = MakeToken(u.id, Hash({0xFF, 0xFF, 0, 0xAB}, 0xCD));
   t.id = Insert(&Transaction::InsertToken, t);
   t.revoke_time = kT0 + absl::Hours(48) + absl::Microseconds(5);
-  ASSERT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.RevokeToken(t.id, *t.revoke_time);
-  }),
+  ASSERT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              return tx.RevokeToken(t.id, *t.revoke_time);
+                            }),
               IsOk());
   core::AuditEvent e = MakeAudit(u.id, t.id, "tok_1");
   e.id = Insert(&Transaction::InsertAuditEvent, e);
@@ -748,9 +783,10 @@ PRAGMA user_version = 3;
   again.request_user_id = site;
   EXPECT_EQ(Insert(again), 101);
   again.request_user_id = desk;
-  EXPECT_THAT(store_->Write([&](Transaction& tx) {
-    return tx.InsertBooking(again).status();
-  }),
+  EXPECT_THAT(store_->Write(Touches::Nothing(),
+                            [&](Transaction& tx) {
+                              return tx.InsertBooking(again).status();
+                            }),
               StatusIs(absl::StatusCode::kAlreadyExists, "k1"));
 }
 

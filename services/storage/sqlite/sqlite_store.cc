@@ -25,6 +25,7 @@
 #include "services/core/error_reason.h"
 #include "services/core/ids.h"
 #include "services/core/status_macros.h"
+#include "services/storage/checks.h"
 
 namespace clinic::storage {
 namespace {
@@ -199,6 +200,15 @@ CREATE INDEX bookings_by_start ON bookings (start_us);
 CREATE UNIQUE INDEX bookings_by_request_id
   ON bookings (request_user_id, request_id);
 )sql",
+    // Settings every replica shares, and the store's identity, which caches
+    // shared by several stores key their entries on.
+    R"sql(
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO settings (name, value) VALUES ('store_id', lower(hex(randomblob(16))));
+)sql",
 };
 constexpr int kSchemaVersion =
     static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -217,11 +227,6 @@ constexpr char kTokenColumns[] =
 constexpr char kAuditEventColumns[] =
     "id, time_us, user_id, token_id, action, target, detail";
 
-// Token hashes are SHA-256 digests; FindTokens takes prefixes of at least
-// kMinTokenPrefix bytes.
-constexpr size_t kTokenHashSize = 32;
-constexpr size_t kMinTokenPrefix = 8;
-
 // BUSY/LOCKED (another connection holds the lock) is worth retrying.
 absl::Status SqliteError(int rc, absl::string_view message,
                          absl::string_view context) {
@@ -238,26 +243,6 @@ absl::Status Annotate(const absl::Status& s, absl::string_view prefix) {
   return absl::Status(s.code(), absl::StrCat(prefix, ": ", s.message()));
 }
 
-absl::Status CheckLimit(int limit) {
-  if (limit <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page limit must be positive, got ", limit));
-  }
-  return absl::OkStatus();
-}
-
-// Window queries scan [from - max, to) of an index on start, so a stored
-// interval must never be longer than `max`.
-absl::Status CheckSpan(absl::string_view what, absl::Time start, absl::Time end,
-                       absl::Duration max) {
-  if (end <= start || end - start > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " must end after it starts and last at most ",
-                     absl::FormatDuration(max)));
-  }
-  return absl::OkStatus();
-}
-
 // Optional links are stored as NULL rather than 0 (which reads back as 0).
 std::optional<core::Id> NullIfZero(core::Id id) {
   if (id == 0) return std::nullopt;
@@ -268,18 +253,6 @@ std::optional<core::Id> NullIfZero(core::Id id) {
 struct Blob {
   absl::string_view bytes;
 };
-
-// The smallest byte string greater than every string that begins with
-// `prefix`, or nullopt when there is none (`prefix` is all 0xFF).
-std::optional<std::string> PrefixSuccessor(absl::string_view prefix) {
-  std::string next(prefix);
-  while (!next.empty() && static_cast<unsigned char>(next.back()) == 0xFF) {
-    next.pop_back();
-  }
-  if (next.empty()) return std::nullopt;
-  next.back() = static_cast<char>(static_cast<unsigned char>(next.back()) + 1);
-  return next;
-}
 
 // A cached prepared statement borrowed for one execution: Bind() the
 // parameters in order, then Next() through the rows or Run() it. The
@@ -562,22 +535,6 @@ core::AuditEvent AuditEventFromRow(const Stmt& s) {
                           s.GetText(4), s.GetText(5), s.GetText(6)};
 }
 
-// User::granted: only a SERVICE user has grants, never kService, no repeats.
-absl::Status CheckGrants(const core::User& u) {
-  if (u.granted.empty()) return absl::OkStatus();
-  std::vector<core::Role> roles = u.granted;
-  std::sort(roles.begin(), roles.end());
-  if (u.role != core::Role::kService ||
-      std::find(roles.begin(), roles.end(), core::Role::kService) !=
-          roles.end() ||
-      std::adjacent_find(roles.begin(), roles.end()) != roles.end()) {
-    return absl::InvalidArgumentError(
-        "only a SERVICE user is granted roles: each at most once, never "
-        "SERVICE");
-  }
-  return absl::OkStatus();
-}
-
 template <typename T>
 absl::StatusOr<std::vector<T>> Collect(Stmt& st, T (*from_row)(const Stmt&)) {
   std::vector<T> out;
@@ -763,11 +720,7 @@ class SqliteTransaction final : public Transaction {
 
   absl::StatusOr<std::vector<core::Token>> FindTokens(
       const std::string& hash_prefix) override {
-    if (hash_prefix.size() < kMinTokenPrefix) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a token hash prefix must have at least ",
-                       kMinTokenPrefix, " bytes, got ", hash_prefix.size()));
-    }
+    CLINIC_RETURN_IF_ERROR(CheckTokenPrefix(hash_prefix));
     // The hashes that begin with the prefix are exactly those in
     // [prefix, successor): one range scan of the unique index on hash.
     const std::optional<std::string> end = PrefixSuccessor(hash_prefix);
@@ -798,10 +751,30 @@ class SqliteTransaction final : public Transaction {
     return Collect(st, &AuditEventFromRow);
   }
 
+  absl::StatusOr<std::optional<std::string>> GetSetting(
+      const std::string& name) override {
+    Stmt st = c_.Prepare("SELECT value FROM settings WHERE name = ?");
+    st.Bind(name);
+    if (st.Next()) return st.GetText(0);
+    if (!st.status().ok()) return st.status();
+    return std::nullopt;
+  }
+
+  absl::Status PutSetting(const std::string& name,
+                          const std::string& value) override {
+    return c_
+        .Prepare(
+            "INSERT INTO settings (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+        .Bind(name, value)
+        .Run();
+  }
+
   absl::StatusOr<Id> InsertTherapist(const core::Therapist& t) override {
     Stmt st = c_.Prepare(
-        "INSERT INTO therapists (name, turnover_buffer_us) VALUES (?, ?)");
-    st.Bind(t.name, t.turnover_buffer);
+        "INSERT INTO therapists (name, turnover_buffer_us, generation) "
+        "VALUES (?, ?, ?)");
+    st.Bind(t.name, t.turnover_buffer, NewGeneration());
     CLINIC_RETURN_IF_ERROR(st.Run());
     const Id id = c_.last_insert_id();
     CLINIC_RETURN_IF_ERROR(WriteDetails(id, t));
@@ -815,8 +788,8 @@ class SqliteTransaction final : public Transaction {
     {
       Stmt st = c_.Prepare(
           "UPDATE therapists SET name = ?, turnover_buffer_us = ?, "
-          "generation = generation + 1 WHERE id = ?");
-      st.Bind(t.name, t.turnover_buffer, t.id);
+          "generation = ? WHERE id = ?");
+      st.Bind(t.name, t.turnover_buffer, NewGeneration(), t.id);
       CLINIC_RETURN_IF_ERROR(st.Run());
       if (c_.changes() == 0) {
         return core::NotFoundError(core::IdKind::kTherapist, t.id);
@@ -905,15 +878,12 @@ class SqliteTransaction final : public Transaction {
     absl::StatusOr<Id> id = InsertResult(
         st, {{"athletes", core::IdKind::kAthlete, b.athlete_id},
              {"therapists", core::IdKind::kTherapist, b.therapist_id}});
-    if (st.rc() == SQLITE_CONSTRAINT_UNIQUE) {
-      return core::WithReason(
-          absl::AlreadyExistsError(absl::StrCat(
-              "a booking with request_id \"", b.request_id, "\" of user ",
-              core::FormatId(core::IdKind::kUser, b.request_user_id),
-              " already exists")),
-          {core::kReasonRequestIdReused, {}});
-    }
-    if (id.ok()) CLINIC_RETURN_IF_ERROR(BumpGeneration(b.therapist_id));
+    if (st.rc() == SQLITE_CONSTRAINT_UNIQUE) return RequestIdReusedError(b);
+    if (!id.ok()) return id;
+    core::Booking stored = b;
+    stored.id = *id;
+    CLINIC_RETURN_IF_ERROR(CheckNoOverlap(*this, stored));
+    CLINIC_RETURN_IF_ERROR(BumpGeneration(b.therapist_id));
     return id;
   }
 
@@ -930,12 +900,9 @@ class SqliteTransaction final : public Transaction {
     if (c_.changes() == 0) {
       return core::NotFoundError(core::IdKind::kBooking, b.id);
     }
-    return c_
-        .Prepare(
-            "UPDATE therapists SET generation = generation + 1 "
-            "WHERE id = (SELECT therapist_id FROM bookings WHERE id = ?)")
-        .Bind(b.id)
-        .Run();
+    CLINIC_ASSIGN_OR_RETURN(const core::Booking stored, GetBooking(b.id));
+    CLINIC_RETURN_IF_ERROR(CheckNoOverlap(*this, stored));
+    return BumpGeneration(stored.therapist_id);
   }
 
   absl::StatusOr<Id> InsertUser(const core::User& u) override {
@@ -967,11 +934,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   absl::StatusOr<Id> InsertToken(const core::Token& t) override {
-    if (t.hash.size() != kTokenHashSize) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a token hash must have ", kTokenHashSize,
-                       " bytes, got ", t.hash.size()));
-    }
+    CLINIC_RETURN_IF_ERROR(CheckTokenHash(t.hash));
     Stmt st = c_.Prepare(
         "INSERT INTO tokens (user_id, hash, label, create_us, revoke_us) "
         "VALUES (?, ?, ?, ?, ?)");
@@ -1076,10 +1039,8 @@ class SqliteTransaction final : public Transaction {
 
   // Marks a change to the therapist's free time (see Therapist::generation).
   absl::Status BumpGeneration(Id therapist_id) {
-    return c_
-        .Prepare(
-            "UPDATE therapists SET generation = generation + 1 WHERE id = ?")
-        .Bind(therapist_id)
+    return c_.Prepare("UPDATE therapists SET generation = ? WHERE id = ?")
+        .Bind(NewGeneration(), therapist_id)
         .Run();
   }
 
@@ -1231,17 +1192,27 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   }
   CLINIC_RETURN_IF_ERROR(
       Annotate(Migrate(c), absl::StrCat("cannot migrate database ", path)));
+  std::string id;
+  {
+    Stmt st = c.Prepare("SELECT value FROM settings WHERE name = 'store_id'");
+    if (!st.Next()) {
+      return absl::InternalError(absl::StrCat(
+          "database ", path, " has no store_id: ", st.status().message()));
+    }
+    id = st.GetText(0);
+  }
   return std::unique_ptr<SqliteStore>(
-      new SqliteStore(path, std::move(*writer)));
+      new SqliteStore(path, std::move(id), std::move(*writer)));
 }
 
-SqliteStore::SqliteStore(std::string path,
+SqliteStore::SqliteStore(std::string path, std::string id,
                          std::unique_ptr<SqliteConnection> writer)
-    : path_(std::move(path)), writer_(std::move(writer)) {}
+    : path_(std::move(path)), id_(std::move(id)), writer_(std::move(writer)) {}
 
 SqliteStore::~SqliteStore() = default;
 
 absl::Status SqliteStore::Write(
+    const Touches& /*touches*/,
     absl::FunctionRef<absl::Status(Transaction&)> fn) {
   // Writers queue here; a call gives up when its deadline passes first.
   const absl::Time deadline = core::CallDeadline::Current();

@@ -1,12 +1,13 @@
 // The embedded Store: one SQLite database file in WAL mode.
 //
 // Writes go through one writer connection, one `BEGIN IMMEDIATE` transaction
-// at a time. The mutex serialises writers in this process; SQLite's RESERVED
-// lock serialises them against other processes (or other SqliteStore
-// instances) on the same file. Commits are fsynced (synchronous=FULL), so a
-// Write that returned OK survives a crash. Reads run on a small pool of
-// separate connections, each inside its own snapshot transaction, and never
-// wait for the writer.
+// at a time, so every write sees everything stable: declared Touches cost
+// nothing and `fn` never runs twice. The mutex serialises writers in this
+// process; SQLite's RESERVED lock serialises them against other processes (or
+// other SqliteStore instances) on the same file. Commits are fsynced
+// (synchronous=FULL), so a Write that returned OK survives a crash. Reads run
+// on a small pool of separate connections, each inside its own snapshot
+// transaction, and never wait for the writer.
 #ifndef CLINIC_SERVICES_STORAGE_SQLITE_SQLITE_STORE_H_
 #define CLINIC_SERVICES_STORAGE_SQLITE_SQLITE_STORE_H_
 
@@ -51,11 +52,14 @@ class SqliteStore final : public Store {
   // for longer than kBusyTimeoutMs, and DEADLINE_EXCEEDED when the calling
   // thread's core::CallDeadline passes while waiting for another Write (or
   // for a reader connection).
-  absl::Status Write(absl::FunctionRef<absl::Status(Transaction&)> fn) override;
+  absl::Status Write(const Touches& touches,
+                     absl::FunctionRef<absl::Status(Transaction&)> fn) override;
   absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) override;
+  const std::string& id() const override { return id_; }
 
  private:
-  SqliteStore(std::string path, std::unique_ptr<SqliteConnection> writer);
+  SqliteStore(std::string path, std::string id,
+              std::unique_ptr<SqliteConnection> writer);
 
   // Hands out an idle reader, opens a new one while fewer than kMaxReaders
   // exist, or waits for one to come back.
@@ -65,6 +69,7 @@ class SqliteStore final : public Store {
   bool ReaderAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool_mu_);
 
   const std::string path_;
+  const std::string id_;
 
   // One Write at a time uses the writer; the others wait for !writer_busy_.
   absl::Mutex write_mu_;
