@@ -8,17 +8,49 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/auth/token.h"
 #include "services/core/status_macros.h"
 
 namespace clinic {
 
+namespace {
+
+bool IsPostgres(const std::string& db) {
+  return absl::StartsWith(db, "postgresql://") ||
+         absl::StartsWith(db, "postgres://");
+}
+
+// The first line of `path`, or nullopt when the file does not exist.
+absl::StatusOr<std::optional<std::string>> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    if (!std::filesystem::exists(path)) return std::nullopt;
+    return absl::InvalidArgumentError(
+        absl::StrCat("--admin_token_file: cannot read ", path));
+  }
+  std::string line;
+  std::getline(in, line);
+  line = std::string(absl::StripAsciiWhitespace(line));
+  if (line.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--admin_token_file: ", path, " holds no token"));
+  }
+  return line;
+}
+
+}  // namespace
+
 std::string AdminTokenPath(const ServerOptions& options) {
-  const std::filesystem::path db(options.db_path);
+  if (!options.admin_token_file.empty()) return options.admin_token_file;
+  if (IsPostgres(options.db)) return "";  // no folder of its own
+  const std::filesystem::path db(options.db);
   return (db.has_parent_path() ? db.parent_path() / "admin.token"
                                : std::filesystem::path("admin.token"))
       .string();
@@ -26,23 +58,38 @@ std::string AdminTokenPath(const ServerOptions& options) {
 
 absl::Status BootstrapAdmin(auth::Accounts& accounts,
                             const ServerOptions& options) {
-  if (!options.admin_token.empty()) {
+  std::string given = options.admin_token;
+  const char* from = "CLINIC_ADMIN_TOKEN";
+  const std::string path = AdminTokenPath(options);
+  if (given.empty() && !options.admin_token_file.empty()) {
+    CLINIC_ASSIGN_OR_RETURN(std::optional<std::string> text, ReadToken(path));
+    if (text.has_value()) {
+      given = *std::move(text);
+      from = "--admin_token_file";
+    }
+  }
+  if (!given.empty()) {
     CLINIC_ASSIGN_OR_RETURN(std::optional<std::string> token,
-                            accounts.EnsureFirstAdmin(options.admin_token));
+                            accounts.EnsureFirstAdmin(given));
     if (token.has_value()) {
       std::fprintf(stderr,
                    "clinicd: created the first ADMIN user with the token in "
-                   "CLINIC_ADMIN_TOKEN\n");
+                   "%s\n",
+                   from);
     }
     return absl::OkStatus();
   }
   CLINIC_ASSIGN_OR_RETURN(std::vector<core::User> users,
                           accounts.ListUsers({1, 0}));
   if (!users.empty()) return absl::OkStatus();
+  if (path.empty()) {
+    return absl::FailedPreconditionError(
+        "the store has no users yet: give the first ADMIN's token in "
+        "CLINIC_ADMIN_TOKEN or name a file for it with --admin_token_file");
+  }
   // The token is on disk before its admin is in the store: one that cannot
   // be written must not leave an admin no one can ever use.
   CLINIC_ASSIGN_OR_RETURN(const std::string text, auth::NewTokenText());
-  const std::string path = AdminTokenPath(options);
   const std::string draft = path + ".new";
   const int fd =
       open(draft.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -13,12 +13,24 @@
 
 ABSL_FLAG(std::string, listen, clinic::ServerOptions().listen,
           "host:port to serve on (port 0: any free port)");
-ABSL_FLAG(std::string, db, clinic::ServerOptions().db_path,
-          "SQLite database file (created with its folder when missing)");
-ABSL_FLAG(std::string, timezone, clinic::ServerOptions().time_zone,
-          "the clinic's IANA time zone, e.g. Europe/London");
+ABSL_FLAG(std::string, db, clinic::ServerOptions().db,
+          "the store: a SQLite file (created with its folder when missing), "
+          "or postgresql://user@host:port/dbname shared by replicas");
+ABSL_FLAG(int, db_pool_size, clinic::ServerOptions().db_pool_size,
+          "PostgreSQL connections this replica may hold");
+ABSL_FLAG(std::string, timezone, "",
+          "the clinic's IANA time zone, e.g. Europe/London; default: the "
+          "store's, or America/New_York on the first start");
 ABSL_FLAG(std::string, rules, "",
-          "rule table overrides: a clinic.v1.RuleSet in protobuf text format");
+          "rule table overrides: a clinic.v1.RuleSet in protobuf text format; "
+          "default: the store's, or RULES.md's on the first start");
+ABSL_FLAG(bool, replace_settings, false,
+          "store --timezone and --rules over those every replica uses, "
+          "rather than refuse to start when they differ");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "the first ADMIN's token on an empty store: read from this file, "
+          "or a new one written to it (mode 0600); default: admin.token "
+          "beside a SQLite database. CLINIC_ADMIN_TOKEN wins over it");
 ABSL_FLAG(std::string, redis, "",
           "availability cache shared by replicas, redis://host:port[/db]; "
           "empty: an in-process cache");
@@ -87,7 +99,8 @@ std::vector<char*> DashesToUnderscores(int argc, char** argv,
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "clinicd [--listen HOST:PORT] [--db FILE] [--timezone ZONE] "
+      "clinicd [--listen HOST:PORT] [--db FILE|postgresql://...] "
+      "[--timezone ZONE] "
       "[--rules FILE] [--redis URL] [--demo] [--tls_cert PEM --tls_key PEM "
       "[--tls_client_ca PEM]]\nOn first start with an empty store it creates "
       "the first ADMIN user, whose token is CLINIC_ADMIN_TOKEN when set.");
@@ -96,9 +109,12 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   clinic::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
-  options.db_path = absl::GetFlag(FLAGS_db);
+  options.db = absl::GetFlag(FLAGS_db);
+  options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
   options.time_zone = absl::GetFlag(FLAGS_timezone);
   options.rules_path = absl::GetFlag(FLAGS_rules);
+  options.replace_settings = absl::GetFlag(FLAGS_replace_settings);
+  options.admin_token_file = absl::GetFlag(FLAGS_admin_token_file);
   options.redis_url = absl::GetFlag(FLAGS_redis);
   options.cache_ttl = absl::GetFlag(FLAGS_cache_ttl);
   options.near_cache = absl::GetFlag(FLAGS_near_cache);
@@ -123,7 +139,7 @@ int main(int argc, char** argv) {
       options.max_connection_age <= absl::ZeroDuration() ||
       options.max_message_bytes < 1024 || options.max_request_bytes < 1024 ||
       options.workers < 1 || options.max_queued_calls < 1 ||
-      options.max_heavy_calls_per_caller < 1 ||
+      options.db_pool_size < 1 || options.max_heavy_calls_per_caller < 1 ||
       options.max_streams_per_connection < 1 ||
       options.max_transport_bytes < (int64_t{1} << 20)) {
     std::fprintf(stderr,

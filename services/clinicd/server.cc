@@ -6,14 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -29,9 +27,11 @@
 #include "services/clinic/clinic.h"
 #include "services/clinicd/bootstrap.h"
 #include "services/clinicd/demo.h"
+#include "services/clinicd/settings.h"
 #include "services/clinicd/transport.h"
 #include "services/core/clock.h"
 #include "services/core/status_macros.h"
+#include "services/storage/postgres/postgres_store.h"
 #include "services/storage/sqlite/sqlite_store.h"
 #include "services/therapists/therapist_service.h"
 #include "services/users/user_service.h"
@@ -43,43 +43,37 @@ namespace {
 // cover 200 therapists for 16 months in a few MB.
 constexpr size_t kMemoryCacheEntries = 100'000;
 
-// Collects text-format parse errors as one readable message.
-class ErrorCollector final : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    absl::StrAppend(&errors_, errors_.empty() ? "" : "; ", "line ", line + 1,
-                    " column ", column + 1, ": ", message);
-  }
-  const std::string& errors() const { return errors_; }
+bool IsPostgresUri(const std::string& db) {
+  return absl::StartsWith(db, "postgresql://") ||
+         absl::StartsWith(db, "postgres://");
+}
 
- private:
-  std::string errors_;
-};
-
-absl::StatusOr<core::RuleTable> LoadRules(const std::string& path) {
-  if (path.empty()) return core::RuleTable::Defaults();
-  std::ifstream in(path);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--rules: cannot read \"", path, "\""));
+// The store --db names: a PostgreSQL URI, or a SQLite file (its folder
+// created when missing).
+absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
+    const ServerOptions& options) {
+  if (IsPostgresUri(options.db)) {
+    storage::PostgresStore::Options pg;
+    pg.pool_size = options.db_pool_size;
+    absl::StatusOr<std::unique_ptr<storage::PostgresStore>> store =
+        storage::PostgresStore::Open(options.db, pg);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<storage::Store>(*std::move(store));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  v1::RuleSet rules;
-  google::protobuf::TextFormat::Parser parser;
-  ErrorCollector errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text.str(), &rules)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--rules: ", path, ": ", errors.errors()));
+  const std::filesystem::path db(options.db);
+  if (db.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(db.parent_path(), ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--db: cannot create folder ", db.parent_path().string(),
+                       ": ", ec.message()));
+    }
   }
-  absl::StatusOr<core::RuleTable> table =
-      api::RulesFromProto(rules, core::RuleTable::Defaults());
-  if (!table.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--rules: ", path, ": ", table.status().message()));
-  }
-  return table;
+  absl::StatusOr<std::unique_ptr<storage::SqliteStore>> store =
+      storage::SqliteStore::Open(options.db);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<storage::Store>(*std::move(store));
 }
 
 absl::Status WritePortFile(const std::string& path, int port) {
@@ -106,29 +100,13 @@ absl::Status RunServer(const ServerOptions& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(options.time_zone, &zone)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--timezone: unknown time zone \"", options.time_zone,
-                     "\" (an IANA name such as America/New_York)"));
-  }
-  CLINIC_ASSIGN_OR_RETURN(core::RuleTable rules, LoadRules(options.rules_path));
   CLINIC_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                           ServerCredentials(options));
-
-  const std::filesystem::path db(options.db_path);
-  if (db.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(db.parent_path(), ec);
-    if (ec) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--db: cannot create folder ", db.parent_path().string(),
-                       ": ", ec.message()));
-    }
-  }
-  CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<storage::SqliteStore> store,
-                          storage::SqliteStore::Open(options.db_path));
+  CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
+                          OpenStore(options));
   core::RealClock clock;
+  CLINIC_ASSIGN_OR_RETURN(ClinicSettings settings,
+                          SettleSettings(*store, clock, options));
   std::unique_ptr<cache::AvailabilityCache> cache;
   if (options.redis_url.empty()) {
     cache = std::make_unique<cache::MemoryCache>(kMemoryCacheEntries, &clock);
@@ -150,8 +128,8 @@ absl::Status RunServer(const ServerOptions& options) {
   }
   auth::Accounts accounts(store.get(), &clock);
   CLINIC_RETURN_IF_ERROR(BootstrapAdmin(accounts, options));
-  Clinic clinic(store.get(), cache.get(), &clock, std::move(rules), zone,
-                options.cache_ttl);
+  Clinic clinic(store.get(), cache.get(), &clock, std::move(settings.rules),
+                settings.zone, options.cache_ttl);
   TherapistService therapists(&clinic, &accounts);
   AthleteService athletes(&clinic, &accounts);
   BookingService bookings(&clinic, &accounts);
@@ -205,14 +183,17 @@ absl::Status RunServer(const ServerOptions& options) {
   const std::string cache_name = options.redis_url.empty()
                                      ? "in-process cache"
                                      : "cache " + options.redis_url;
-  std::printf(
-      "clinicd: serving clinic.v1 on %s (SQLite %s, time zone %s, %s)\n",
-      address.c_str(), options.db_path.c_str(), zone.name().c_str(),
-      cache_name.c_str());
+  // A URI may hold a password: only its kind is printed.
+  const std::string store_name =
+      IsPostgresUri(options.db) ? "PostgreSQL" : "SQLite " + options.db;
+  std::printf("clinicd: serving clinic.v1 on %s (%s, time zone %s, %s)\n",
+              address.c_str(), store_name.c_str(), settings.zone.name().c_str(),
+              cache_name.c_str());
   if (!demo.empty()) {
     // clinicctl needs a token; the demo's user is the first ADMIN.
     const std::string token_file = AdminTokenPath(options);
-    if (options.admin_token.empty() && std::filesystem::exists(token_file)) {
+    if (options.admin_token.empty() && !token_file.empty() &&
+        std::filesystem::exists(token_file)) {
       std::printf(
           "first, give clinicctl the admin token:\n  export "
           "CLINIC_TOKEN=$(cat %s)\n",

@@ -14,13 +14,21 @@ namespace clinic {
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free one. Default: loopback.
   std::string listen = "127.0.0.1:50051";
-  // The SQLite file; its folder is created when missing.
-  std::string db_path = "data/clinic.db";
-  // The clinic's IANA time zone: working hours and messages use it.
-  std::string time_zone = "America/New_York";
+  // The store: a PostgreSQL URI (postgresql://user@host:port/dbname, any
+  // libpq URI), shared by replicas; otherwise a SQLite file, its folder
+  // created when missing.
+  std::string db = "data/clinic.db";
+  // PostgreSQL connections this replica may hold.
+  int db_pool_size = 16;
+  // The clinic's IANA time zone: working hours and messages use it. Empty:
+  // the store's, or America/New_York on the first start.
+  std::string time_zone;
   // A clinic.v1.RuleSet in protobuf text format overriding the defaults of
-  // RULES.md; empty: the defaults.
+  // RULES.md; empty: the store's, or the defaults on the first start.
   std::string rules_path;
+  // Store time_zone and rules_path over the ones every replica uses, rather
+  // than refuse to start when they differ.
+  bool replace_settings = false;
   // The availability cache: "redis://host:port[/db]", shared by replicas;
   // empty: an in-process cache.
   std::string redis_url;
@@ -35,9 +43,12 @@ struct ServerOptions {
   // When set, the chosen port is written here once the server is serving.
   std::string port_file;
 
-  // The first ADMIN's token on an empty store (CLINIC_ADMIN_TOKEN); empty:
-  // a new one, written to admin.token (mode 0600) beside the database.
+  // The first ADMIN's token on an empty store (CLINIC_ADMIN_TOKEN). Else
+  // the token in admin_token_file, or a new one written there (mode 0600);
+  // that file defaults to admin.token beside a SQLite database. Tokens are
+  // never logged.
   std::string admin_token;
+  std::string admin_token_file;
 
   // TLS: PEM files of the server's certificate chain and key; with
   // tls_client_ca, clients must present a certificate it signed (mutual

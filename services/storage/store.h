@@ -162,12 +162,13 @@ class Transaction : public Reader {
 // on; a store that runs writes in parallel keeps only what is declared
 // stable.
 struct Touches {
-  Id athlete = 0;      // the athlete's events, injuries and sessions
-  Id therapist = 0;    // the therapist's details, time off and sessions
-  Id booking = 0;      // the booking's athlete and therapist, as above
-  Id event = 0;        // the event's athlete
-  Id injury = 0;       // the injury's athlete
-  bool users = false;  // the set of users, their roles and their state
+  Id athlete = 0;         // the athlete's events, injuries and sessions
+  Id therapist = 0;       // the therapist's details, time off and sessions
+  Id booking = 0;         // the booking's athlete and therapist, as above
+  Id event = 0;           // the event's athlete
+  Id injury = 0;          // the injury's athlete
+  bool users = false;     // the set of users, their roles and their state
+  bool settings = false;  // the settings every replica shares
 
   static Touches Nothing() { return {}; }
   static Touches Athlete(Id id) { return {id}; }
@@ -179,6 +180,7 @@ struct Touches {
   static Touches Event(Id id) { return {0, 0, 0, id}; }
   static Touches Injury(Id id) { return {0, 0, 0, 0, id}; }
   static Touches Users() { return {0, 0, 0, 0, 0, true}; }
+  static Touches Settings() { return {0, 0, 0, 0, 0, false, true}; }
 };
 
 // A Store runs units of work: a write is one transaction over a declared

@@ -1,0 +1,214 @@
+#include "services/storage/postgres/postgres_store.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/core/deadline.h"
+#include "services/core/status_macros.h"
+#include "services/storage/postgres/connection.h"
+#include "services/storage/postgres/schema.h"
+#include "services/storage/postgres/transaction.h"
+
+namespace clinic::storage {
+namespace {
+
+using postgres::Connection;
+using postgres::PgTransaction;
+
+// Sets the transaction's statements to end by the call's deadline; empty
+// when the call has none. DEADLINE_EXCEEDED when it has passed.
+absl::StatusOr<std::string> StatementTimeout() {
+  const absl::Time deadline = core::CallDeadline::Current();
+  if (deadline == absl::InfiniteFuture()) return std::string();
+  const int64_t ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+  if (ms <= 0) {
+    return absl::DeadlineExceededError(
+        "the call's deadline passed before the database was reached");
+  }
+  return absl::StrCat("; SET LOCAL statement_timeout = ", ms);
+}
+
+// Locks what `t` declares, in one order on every replica (athletes, then
+// therapists, then tables), so that writes wait for each other
+// rather than deadlock. Ids are integers, never text, so they are written
+// into the SQL.
+std::string Locks(const Touches& t) {
+  std::vector<std::string> athletes;
+  std::vector<std::string> therapists;
+  if (t.athlete != 0) athletes.push_back(absl::StrCat(t.athlete));
+  if (t.therapist != 0) therapists.push_back(absl::StrCat(t.therapist));
+  if (t.booking != 0) {
+    athletes.push_back(absl::StrCat(
+        "(SELECT athlete_id FROM bookings WHERE id = ", t.booking, ")"));
+    therapists.push_back(absl::StrCat(
+        "(SELECT therapist_id FROM bookings WHERE id = ", t.booking, ")"));
+  }
+  if (t.event != 0) {
+    athletes.push_back(absl::StrCat(
+        "(SELECT athlete_id FROM events WHERE id = ", t.event, ")"));
+  }
+  if (t.injury != 0) {
+    athletes.push_back(absl::StrCat(
+        "(SELECT athlete_id FROM injuries WHERE id = ", t.injury, ")"));
+  }
+  std::string sql;
+  if (!athletes.empty()) {
+    absl::StrAppend(&sql, "; SELECT 1 FROM athletes WHERE id IN (",
+                    absl::StrJoin(athletes, ", "),
+                    ") ORDER BY id FOR NO KEY UPDATE");
+  }
+  if (!therapists.empty()) {
+    absl::StrAppend(&sql, "; SELECT 1 FROM therapists WHERE id IN (",
+                    absl::StrJoin(therapists, ", "),
+                    ") ORDER BY id FOR NO KEY UPDATE");
+  }
+  if (t.users) {
+    absl::StrAppend(&sql, "; LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE");
+  }
+  if (t.settings) {
+    absl::StrAppend(&sql, "; LOCK TABLE settings IN SHARE ROW EXCLUSIVE MODE");
+  }
+  return sql;
+}
+
+// A race the transaction could not have seen: running it again decides on
+// the winner's data.
+bool LostRace(const absl::Status& status) {
+  const std::string& state = postgres::ServerErrorOf(status).sqlstate;
+  return state == postgres::kSerializationFailure ||
+         state == postgres::kDeadlockDetected;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
+    const std::string& uri, Options options) {
+  if (options.pool_size < 1) {
+    return absl::InvalidArgumentError("the connection pool needs a size >= 1");
+  }
+  CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
+                          Connection::Open(uri, options.connect_timeout));
+  absl::Status migrated = postgres::Migrate(*c);
+  if (!migrated.ok()) {
+    return absl::Status(migrated.code(),
+                        absl::StrCat("cannot migrate the PostgreSQL database: ",
+                                     migrated.message()));
+  }
+  CLINIC_ASSIGN_OR_RETURN(
+      postgres::Rows rows,
+      c->Query("SELECT value FROM settings WHERE name = 'store_id'"));
+  if (rows.size() != 1) {
+    return absl::InternalError("the PostgreSQL database has no store_id");
+  }
+  std::string id = rows.GetText(0, 0);
+  return std::unique_ptr<PostgresStore>(
+      new PostgresStore(uri, options, std::move(id), std::move(c)));
+}
+
+PostgresStore::PostgresStore(std::string uri, Options options, std::string id,
+                             std::unique_ptr<Connection> first)
+    : uri_(std::move(uri)), options_(options), id_(std::move(id)) {
+  idle_.push_back(std::move(first));
+  open_ = 1;
+}
+
+PostgresStore::~PostgresStore() = default;
+
+bool PostgresStore::Available() const {
+  return !idle_.empty() || open_ < options_.pool_size;
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> PostgresStore::Acquire() {
+  if (!mu_.LockWhenWithDeadline(
+          absl::Condition(this, &PostgresStore::Available),
+          core::CallDeadline::Current())) {
+    mu_.Unlock();
+    return absl::DeadlineExceededError(
+        "the call's deadline passed waiting for a database connection");
+  }
+  if (!idle_.empty()) {
+    std::unique_ptr<Connection> conn = std::move(idle_.back());
+    idle_.pop_back();
+    mu_.Unlock();
+    return conn;
+  }
+  ++open_;
+  mu_.Unlock();
+  // Connected outside the lock: it waits for the network.
+  absl::StatusOr<std::unique_ptr<Connection>> conn =
+      Connection::Open(uri_, options_.connect_timeout);
+  if (!conn.ok()) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+  }
+  return conn;
+}
+
+void PostgresStore::Release(std::unique_ptr<Connection> conn) {
+  if (conn->healthy() && conn->in_transaction()) {
+    conn->Exec("ROLLBACK").IgnoreError();
+  }
+  absl::MutexLock lock(&mu_);
+  if (!conn->healthy() || conn->in_transaction()) {  // closed as it goes
+    --open_;
+    return;
+  }
+  idle_.push_back(std::move(conn));
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> PostgresStore::Begin(
+    const std::string& begin) {
+  // Every pooled connection may have been cut by a database restart; one
+  // more attempt than the pool holds reaches a fresh one.
+  absl::Status status;
+  for (int attempt = 0; attempt <= options_.pool_size; ++attempt) {
+    CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Acquire());
+    status = conn->Exec(begin);
+    if (status.ok()) return conn;
+    const bool lost = !conn->healthy();
+    Release(std::move(conn));
+    if (!lost) return status;
+  }
+  return status;
+}
+
+template <typename Fn>
+absl::Status PostgresStore::RunOnce(const std::string& begin, Fn fn) {
+  CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Begin(begin));
+  PgTransaction tx(*conn);
+  absl::Status status = fn(tx);
+  if (status.ok()) status = conn->Exec("COMMIT");
+  Release(std::move(conn));  // rolls back what did not commit
+  return status;
+}
+
+absl::Status PostgresStore::Write(
+    const Touches& touches, absl::FunctionRef<absl::Status(Transaction&)> fn) {
+  absl::Status status;
+  for (int attempt = 1; attempt <= kMaxWriteAttempts; ++attempt) {
+    CLINIC_ASSIGN_OR_RETURN(const std::string timeout, StatementTimeout());
+    status = RunOnce(absl::StrCat("BEGIN", timeout, Locks(touches)),
+                     [&](PgTransaction& tx) { return fn(tx); });
+    if (!LostRace(status)) return status;
+    // Jittered exponential backoff, so the losers do not collide again.
+    thread_local absl::BitGen gen;
+    absl::SleepFor(absl::Microseconds(
+        absl::Uniform<int64_t>(gen, 0, int64_t{500} << attempt)));
+  }
+  return absl::AbortedError(absl::StrCat(
+      "the write lost ", kMaxWriteAttempts,
+      " races with concurrent writes; try again (", status.message(), ")"));
+}
+
+absl::Status PostgresStore::Read(absl::FunctionRef<absl::Status(Reader&)> fn) {
+  CLINIC_ASSIGN_OR_RETURN(const std::string timeout, StatementTimeout());
+  return RunOnce(
+      absl::StrCat("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeout),
+      [&](PgTransaction& tx) { return fn(tx); });
+}
+
+}  // namespace clinic::storage

@@ -1,0 +1,52 @@
+// Row mapping: the columns each query selects and the domain values they
+// make. The counterpart of sqlite/rows.h.
+#ifndef CLINIC_SERVICES_STORAGE_POSTGRES_ROWS_H_
+#define CLINIC_SERVICES_STORAGE_POSTGRES_ROWS_H_
+
+#include <vector>
+
+#include "services/core/types.h"
+#include "services/storage/postgres/connection.h"
+
+namespace clinic::storage::postgres {
+
+inline constexpr char kTherapistColumns[] =
+    "id, name, turnover_buffer_us, generation";
+inline constexpr char kEventColumns[] =
+    "id, athlete_id, kind, name, start_us, end_us";
+inline constexpr char kInjuryColumns[] =
+    "id, athlete_id, region, note, since_us, resolved_us";
+inline constexpr char kBookingColumns[] =
+    "id, athlete_id, therapist_id, modality, start_us, end_us, state, "
+    "request_id, request_hash, at_risk, at_risk_reason, cancel_reason, "
+    "create_us, update_us, request_user_id";
+inline constexpr char kUserColumns[] =
+    "id, name, role, therapist_id, athlete_id, disabled, create_us";
+inline constexpr char kTokenColumns[] =
+    "id, user_id, hash, label, create_us, revoke_us";
+inline constexpr char kAuditEventColumns[] =
+    "id, time_us, user_id, token_id, action, target, detail";
+
+// Therapist row only; details are loaded separately.
+core::Therapist TherapistFromRow(const Rows& r, int row);
+core::Athlete AthleteFromRow(const Rows& r, int row);
+core::Event EventFromRow(const Rows& r, int row);
+core::Injury InjuryFromRow(const Rows& r, int row);
+core::Booking BookingFromRow(const Rows& r, int row);
+// User row only; grants are loaded separately. NULL links read as 0.
+core::User UserFromRow(const Rows& r, int row);
+core::Token TokenFromRow(const Rows& r, int row);
+core::AuditEvent AuditEventFromRow(const Rows& r, int row);
+
+// Every row of `r`, mapped.
+template <typename T>
+std::vector<T> All(const Rows& r, T (*from_row)(const Rows&, int)) {
+  std::vector<T> out;
+  out.reserve(r.size());
+  for (int i = 0; i < r.size(); ++i) out.push_back(from_row(r, i));
+  return out;
+}
+
+}  // namespace clinic::storage::postgres
+
+#endif  // CLINIC_SERVICES_STORAGE_POSTGRES_ROWS_H_
