@@ -26,7 +26,9 @@ constexpr size_t kMaxPemBytes = 1 << 20;
 const std::vector<FlagSpec>& GlobalFlags() {
   static const auto* flags = new std::vector<FlagSpec>{
       {"server", "HOST:PORT",
-       "clinicd's address (default $CLINIC_SERVER, else 127.0.0.1:50051)"},
+       "clinicd's address (default $CLINIC_SERVER, else 127.0.0.1:50051); "
+       "replicas as a gRPC target, e.g. ipv4:10.0.0.1:50051,10.0.0.2:50051, "
+       "are taken in turn"},
       {"token", "TOKEN",
        "bearer token sent with each call (default $CLINIC_TOKEN)"},
       {"json", "",

@@ -53,6 +53,15 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(
   return grpc::SslCredentials(ssl);
 }
 
+// One channel over every address of --server (gRPC's target syntax, e.g.
+// ipv4:127.0.0.1:7001,127.0.0.1:7002): calls take turns among the replicas
+// that answer, and a replica that is down is left out.
+std::shared_ptr<grpc::Channel> Channel(const GlobalOptions& options) {
+  grpc::ChannelArguments args;
+  args.SetLoadBalancingPolicyName("round_robin");
+  return grpc::CreateCustomChannel(options.server, Credentials(options), args);
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> NewRequestId() {
@@ -91,7 +100,7 @@ Session::Session(const CommandSpec& command, GlobalOptions options,
       options_(std::move(options)),
       out_(out),
       err_(err),
-      channel_(grpc::CreateChannel(options_.server, Credentials(options_))),
+      channel_(Channel(options_)),
       therapists_(v1::TherapistService::NewStub(channel_)),
       athletes_(v1::AthleteService::NewStub(channel_)),
       bookings_(v1::BookingService::NewStub(channel_)) {}

@@ -125,12 +125,14 @@ absl::Status CheckNoOverlap(Reader& r, const core::Booking& b) {
     return Busy(core::kRuleAthleteBusy,
                 core::FormatId(core::IdKind::kAthlete, b.athlete_id), *other);
   }
-  CLINIC_ASSIGN_OR_RETURN(const core::Therapist t,
-                          r.GetTherapist(b.therapist_id));
+  absl::StatusOr<core::Therapist> t = r.GetTherapist(b.therapist_id);
+  // A missing therapist has no sessions: the insert names it.
+  if (absl::IsNotFound(t.status())) return absl::OkStatus();
+  if (!t.ok()) return t.status();
   BookingFilter therapist;
   therapist.therapist_id = b.therapist_id;
-  therapist.from = b.start - t.turnover_buffer;
-  therapist.to = b.end + t.turnover_buffer;
+  therapist.from = b.start - t->turnover_buffer;
+  therapist.to = b.end + t->turnover_buffer;
   CLINIC_ASSIGN_OR_RETURN(other, FirstOther(r, therapist, b.id));
   if (other) {
     return Busy(core::kRuleTherapistBusy,

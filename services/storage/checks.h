@@ -47,7 +47,7 @@ std::optional<std::string> PrefixSuccessor(absl::string_view prefix);
 absl::Status RequestIdReusedError(const core::Booking& b);
 
 // OK, or FAILED_PRECONDITION with reason ATHLETE_BUSY or THERAPIST_BUSY
-// (metadata `booking`: the first conflicting session) when `b`, a confirmed
+// (and metadata `booking`, the first conflicting session) when `b`, a confirmed
 // session, overlaps another confirmed session of its athlete, or one of its
 // therapist within the therapist's turnover buffer. Sessions other than
 // confirmed ones never conflict; `b.id` (0 for a new one) is not compared

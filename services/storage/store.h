@@ -107,6 +107,10 @@ inline constexpr char kSettingTimeZone[] = "time_zone";  // an IANA name
 // a missing row are NOT_FOUND. Events longer than kMaxEventLength and
 // sessions longer than kMaxSessionLength are INVALID_ARGUMENT.
 //
+// A method that fails changes nothing, and `fn` should return its error so
+// the write rolls back: PostgreSQL cannot go on after a failed statement
+// and answers a write that returns OK anyway with INTERNAL.
+//
 // Every change to a therapist's free time (bookings, hours, buffer, time
 // off) sets the therapist's generation to a new random value, never a
 // counter: a store restored from a backup, or another store sharing a

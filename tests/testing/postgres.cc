@@ -24,20 +24,27 @@ std::string Trimmed(const char* message) {
   return std::string(absl::StripTrailingAsciiWhitespace(message));
 }
 
-// A value for a keyword=value connection string: in single quotes, with
-// quotes and backslashes escaped by a backslash.
-std::string QuoteConninfoValue(absl::string_view value) {
-  std::string quoted = "'";
-  for (const char c : value) {
-    if (c == '\'' || c == '\\') quoted += '\\';
-    quoted += c;
+// `text` with every byte but RFC 3986's unreserved ones as %XX, which
+// libpq decodes in every part of a URI.
+std::string PercentEncoded(absl::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      out += c;
+    } else {
+      // Upper-case hex digits, as RFC 3986 recommends.
+      absl::StrAppend(&out, "%",
+                      absl::AsciiStrToUpper(absl::StrCat(absl::Hex(
+                          static_cast<unsigned char>(c), absl::kZeroPad2))));
+    }
   }
-  quoted += '\'';
-  return quoted;
+  return out;
 }
 
 // `server_uri` (a URI or keyword=value string) with its database replaced
-// by `dbname`, as a keyword=value string.
+// by `dbname`, as postgresql://user[:password]@host[:port]/dbname with any
+// other setting in the query.
 absl::StatusOr<std::string> WithDatabase(const std::string& server_uri,
                                          absl::string_view dbname) {
   char* error = nullptr;
@@ -47,17 +54,38 @@ absl::StatusOr<std::string> WithDatabase(const std::string& server_uri,
     const std::string message =
         error != nullptr ? Trimmed(error) : "out of memory";
     PQfreemem(error);
-    return absl::InvalidArgumentError(absl::StrCat(
-        "CLINIC_TEST_POSTGRES is not a libpq connection string: ", message));
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a libpq connection string: ", message));
   }
-  std::string conninfo;
+  std::string user, password, host, port, query;
   for (const PQconninfoOption* o = options.get(); o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || std::strcmp(o->keyword, "dbname") == 0) continue;
-    absl::StrAppend(&conninfo, o->keyword, "=", QuoteConninfoValue(o->val),
-                    " ");
+    if (o->val == nullptr) continue;
+    const absl::string_view keyword = o->keyword;
+    if (keyword == "user") {
+      user = PercentEncoded(o->val);
+    } else if (keyword == "password") {
+      password = PercentEncoded(o->val);
+    } else if (keyword == "host") {
+      // An IPv6 address goes in brackets; a socket folder's slashes and a
+      // list's commas are encoded.
+      host = std::strchr(o->val, ':') != nullptr
+                 ? absl::StrCat("[", o->val, "]")
+                 : PercentEncoded(o->val);
+    } else if (keyword == "port" &&
+               std::strspn(o->val, "0123456789") == std::strlen(o->val)) {
+      port = o->val;
+    } else if (keyword != "dbname") {
+      absl::StrAppend(&query, query.empty() ? "?" : "&", keyword, "=",
+                      PercentEncoded(o->val));
+    }
   }
-  absl::StrAppend(&conninfo, "dbname=", QuoteConninfoValue(dbname));
-  return conninfo;
+  std::string uri = "postgresql://";
+  if (!user.empty() || !password.empty()) {
+    absl::StrAppend(&uri, user, password.empty() ? "" : ":", password, "@");
+  }
+  absl::StrAppend(&uri, host, port.empty() ? "" : ":", port, "/",
+                  PercentEncoded(dbname), query);
+  return uri;
 }
 
 // Runs `sql` on a new connection to `conninfo`: Unavailable when it cannot
@@ -110,6 +138,19 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create() {
         "scripts/with-postgres (it starts a throwaway PostgreSQL server), or "
         "set it to the libpq URI of a role that may CREATE DATABASE");
   }
+  absl::StatusOr<std::unique_ptr<TestDatabase>> db = CreateOn(server_uri);
+  if (!db.ok()) {
+    return absl::Status(
+        db.status().code(),
+        absl::StrCat("CLINIC_TEST_POSTGRES: ", db.status().message(),
+                     "; run the tests under scripts/with-postgres for a "
+                     "throwaway server"));
+  }
+  return db;
+}
+
+absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::CreateOn(
+    const std::string& server_uri) {
   // The pid and counter keep names apart on one machine; the random part
   // keeps them apart on a server that several machines or containers share.
   static std::atomic<int> counter{0};
@@ -126,11 +167,7 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create() {
   if (!created.ok()) {
     return absl::Status(
         created.code(),
-        absl::StrCat("cannot create a database on the server of "
-                     "CLINIC_TEST_POSTGRES (",
-                     created.message(),
-                     "); run the tests under scripts/with-postgres for a "
-                     "throwaway server"));
+        absl::StrCat("cannot create a database (", created.message(), ")"));
   }
   return absl::WrapUnique(
       new TestDatabase(server_uri, std::move(name), *std::move(uri)));

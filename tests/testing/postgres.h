@@ -21,11 +21,17 @@ class TestDatabase {
   // Fails (an error naming CLINIC_TEST_POSTGRES and scripts/with-postgres)
   // when the variable is unset or the server unreachable.
   static absl::StatusOr<std::unique_ptr<TestDatabase>> Create();
+  // The same on the server of `server_uri` (a libpq URI or keyword=value
+  // string of a role that may CREATE DATABASE), e.g. a PostgresServer's.
+  static absl::StatusOr<std::unique_ptr<TestDatabase>> CreateOn(
+      const std::string& server_uri);
   ~TestDatabase();  // drops the database (WITH (FORCE)), ignoring errors
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
 
-  // libpq connection string of the new database, in keyword=value form.
+  // The new database as a URI, postgresql://user@host:port/name (other
+  // connection settings in the query, values percent-encoded): what
+  // clinicd's --db takes, and a libpq connection string.
   const std::string& uri() const { return uri_; }
   const std::string& name() const { return name_; }
 

@@ -158,6 +158,10 @@ class Connection {
   bool in_transaction() const {
     return PQtransactionStatus(conn_) != PQTRANS_IDLE;
   }
+  // A statement of the transaction failed: it can only roll back.
+  bool transaction_failed() const {
+    return PQtransactionStatus(conn_) == PQTRANS_INERROR;
+  }
 
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}

@@ -98,9 +98,8 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
                         absl::StrCat("cannot migrate the PostgreSQL database: ",
                                      migrated.message()));
   }
-  CLINIC_ASSIGN_OR_RETURN(
-      postgres::Rows rows,
-      c->Query("SELECT value FROM settings WHERE name = 'store_id'"));
+  CLINIC_ASSIGN_OR_RETURN(postgres::Rows rows,
+                          c->Query("SELECT id FROM store_identity"));
   if (rows.size() != 1) {
     return absl::InternalError("the PostgreSQL database has no store_id");
   }
@@ -181,6 +180,11 @@ absl::Status PostgresStore::RunOnce(const std::string& begin, Fn fn) {
   CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Begin(begin));
   PgTransaction tx(*conn);
   absl::Status status = fn(tx);
+  if (status.ok() && conn->transaction_failed()) {
+    // PostgreSQL would answer COMMIT with a silent ROLLBACK.
+    status = absl::InternalError(
+        "a statement of the transaction failed, but the write went on");
+  }
   if (status.ok()) status = conn->Exec("COMMIT");
   Release(std::move(conn));  // rolls back what did not commit
   return status;

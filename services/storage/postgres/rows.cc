@@ -1,15 +1,9 @@
 #include "services/storage/postgres/rows.h"
 
-namespace clinic::storage::postgres {
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 
-core::Therapist TherapistFromRow(const Rows& r, int row) {
-  core::Therapist t;
-  t.id = r.GetInt(row, 0);
-  t.name = r.GetText(row, 1);
-  t.turnover_buffer = r.GetDuration(row, 2);
-  t.generation = r.GetInt(row, 3);
-  return t;
-}
+namespace clinic::storage::postgres {
 
 core::Athlete AthleteFromRow(const Rows& r, int row) {
   return core::Athlete{r.GetInt(row, 0), r.GetText(row, 1), r.GetText(row, 2)};
@@ -58,14 +52,22 @@ core::Booking BookingFromRow(const Rows& r, int row) {
 }
 
 core::User UserFromRow(const Rows& r, int row) {
-  return core::User{r.GetInt(row, 0),
-                    r.GetText(row, 1),
-                    static_cast<core::Role>(r.GetInt(row, 2)),
-                    /*granted=*/{},
-                    r.GetInt(row, 3),
-                    r.GetInt(row, 4),
-                    r.GetBool(row, 5),
-                    r.GetTime(row, 6)};
+  core::User u{r.GetInt(row, 0),
+               r.GetText(row, 1),
+               static_cast<core::Role>(r.GetInt(row, 2)),
+               /*granted=*/{},
+               r.GetInt(row, 3),
+               r.GetInt(row, 4),
+               r.GetBool(row, 5),
+               r.GetTime(row, 6)};
+  for (absl::string_view role :
+       absl::StrSplit(r.GetText(row, 7), ',', absl::SkipEmpty())) {
+    int v = 0;
+    if (absl::SimpleAtoi(role, &v)) {
+      u.granted.push_back(static_cast<core::Role>(v));
+    }
+  }
+  return u;
 }
 
 core::Token TokenFromRow(const Rows& r, int row) {

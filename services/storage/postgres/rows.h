@@ -10,8 +10,6 @@
 
 namespace clinic::storage::postgres {
 
-inline constexpr char kTherapistColumns[] =
-    "id, name, turnover_buffer_us, generation";
 inline constexpr char kEventColumns[] =
     "id, athlete_id, kind, name, start_us, end_us";
 inline constexpr char kInjuryColumns[] =
@@ -20,20 +18,21 @@ inline constexpr char kBookingColumns[] =
     "id, athlete_id, therapist_id, modality, start_us, end_us, state, "
     "request_id, request_hash, at_risk, at_risk_reason, cancel_reason, "
     "create_us, update_us, request_user_id";
+// The last column holds the user's grants, e.g. "3,4".
 inline constexpr char kUserColumns[] =
-    "id, name, role, therapist_id, athlete_id, disabled, create_us";
+    "id, name, role, therapist_id, athlete_id, disabled, create_us, "
+    "(SELECT string_agg(role::text, ',' ORDER BY role) FROM user_grants g "
+    "WHERE g.user_id = users.id)";
 inline constexpr char kTokenColumns[] =
     "id, user_id, hash, label, create_us, revoke_us";
 inline constexpr char kAuditEventColumns[] =
     "id, time_us, user_id, token_id, action, target, detail";
 
-// Therapist row only; details are loaded separately.
-core::Therapist TherapistFromRow(const Rows& r, int row);
 core::Athlete AthleteFromRow(const Rows& r, int row);
 core::Event EventFromRow(const Rows& r, int row);
 core::Injury InjuryFromRow(const Rows& r, int row);
 core::Booking BookingFromRow(const Rows& r, int row);
-// User row only; grants are loaded separately. NULL links read as 0.
+// NULL links read as 0.
 core::User UserFromRow(const Rows& r, int row);
 core::Token TokenFromRow(const Rows& r, int row);
 core::AuditEvent AuditEventFromRow(const Rows& r, int row);

@@ -143,8 +143,10 @@ CREATE TABLE settings (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
-INSERT INTO settings (name, value)
-  VALUES ('store_id', md5(random()::text || clock_timestamp()::text));
+-- Made once, kept by backups and copies: caches key their entries on it.
+CREATE TABLE store_identity (id TEXT NOT NULL);
+INSERT INTO store_identity
+  VALUES (md5(random()::text || clock_timestamp()::text));
 )sql",
 };
 constexpr int kSchemaVersion =

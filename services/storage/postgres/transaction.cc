@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/core/error_reason.h"
 #include "services/core/ids.h"
 #include "services/core/rules.h"
@@ -62,22 +63,18 @@ absl::Status PgTransaction::ChangeOne(const std::string& sql,
 // --- Therapists -----------------------------------------------------------
 
 absl::StatusOr<core::Therapist> PgTransaction::GetTherapist(Id id) {
-  CLINIC_ASSIGN_OR_RETURN(
-      core::Therapist t,
-      GetOne(absl::StrCat("SELECT ", kTherapistColumns,
-                          " FROM therapists WHERE id = $1"),
-             id, &TherapistFromRow, core::IdKind::kTherapist));
-  CLINIC_RETURN_IF_ERROR(LoadDetails(t));
-  return t;
+  CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> found,
+                          LoadTherapists({id}));
+  if (found.empty()) return core::NotFoundError(core::IdKind::kTherapist, id);
+  return std::move(found.front());
 }
 
 absl::StatusOr<std::vector<core::Therapist>> PgTransaction::ListTherapists(
     std::optional<core::Modality> offering, const PageRequest& page) {
   CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
   Params p;
-  std::string sql =
-      absl::StrCat("SELECT ", kTherapistColumns,
-                   " FROM therapists t WHERE id > ", p.Add(page.after_id));
+  std::string sql = absl::StrCat("SELECT id FROM therapists t WHERE id > ",
+                                 p.Add(page.after_id));
   if (offering.has_value()) {
     absl::StrAppend(&sql,
                     " AND EXISTS (SELECT 1 FROM therapist_modalities m "
@@ -86,49 +83,60 @@ absl::StatusOr<std::vector<core::Therapist>> PgTransaction::ListTherapists(
   }
   absl::StrAppend(&sql, " ORDER BY id LIMIT ", p.Add(page.limit));
   CLINIC_ASSIGN_OR_RETURN(Rows rows, c_.Query(sql, p));
-  std::vector<core::Therapist> list = All(rows, &TherapistFromRow);
-  for (core::Therapist& t : list) CLINIC_RETURN_IF_ERROR(LoadDetails(t));
-  return list;
+  std::vector<Id> ids;
+  for (int i = 0; i < rows.size(); ++i) ids.push_back(rows.GetInt(i, 0));
+  return LoadTherapists(ids);
 }
 
-absl::Status PgTransaction::LoadDetails(core::Therapist& t) {
-  // One round trip: the three detail lists, tagged.
+absl::StatusOr<std::vector<core::Therapist>> PgTransaction::LoadTherapists(
+    const std::vector<Id>& ids) {
+  if (ids.empty()) return std::vector<core::Therapist>();
+  // One round trip for every row of the therapists: each row tagged with
+  // its kind, grouped by therapist (its own row first) and sorted as
+  // Therapist keeps them (modalities by modality, hours by day and start,
+  // time off by start and id).
   CLINIC_ASSIGN_OR_RETURN(
       Rows rows,
-      c_.Query(
-          "SELECT 0, modality, offered::int, price_cents, NULL::bigint, NULL "
-          "FROM therapist_modalities WHERE therapist_id = $1 "
-          "UNION ALL SELECT 1, weekday, start_minute, end_minute, NULL, NULL "
-          "FROM working_hours WHERE therapist_id = $1 "
-          "UNION ALL SELECT 2, id, NULL, start_us, end_us, reason "
-          "FROM time_off WHERE therapist_id = $1 "
-          "ORDER BY 1, 2, 3, 4",
-          Params(t.id)));
+      c_.Query("SELECT 0 AS kind, id AS therapist, turnover_buffer_us AS a, "
+               "generation AS b, NULL::bigint AS c, name AS text "
+               "FROM therapists WHERE id = ANY($1::bigint[]) "
+               "UNION ALL SELECT 1, therapist_id, modality, offered::int, "
+               "price_cents, NULL FROM therapist_modalities "
+               "WHERE therapist_id = ANY($1::bigint[]) "
+               "UNION ALL SELECT 2, therapist_id, weekday, start_minute, "
+               "end_minute, NULL FROM working_hours "
+               "WHERE therapist_id = ANY($1::bigint[]) "
+               "UNION ALL SELECT 3, therapist_id, start_us, id, end_us, reason "
+               "FROM time_off WHERE therapist_id = ANY($1::bigint[]) "
+               "ORDER BY 2, 1, 3, 4",
+               Params(absl::StrCat("{", absl::StrJoin(ids, ","), "}"))));
+  std::vector<core::Therapist> out;
   for (int i = 0; i < rows.size(); ++i) {
-    switch (rows.GetInt(i, 0)) {
-      case 0: {
-        const auto m = static_cast<core::Modality>(rows.GetInt(i, 1));
-        if (rows.GetInt(i, 2) != 0) t.modalities.push_back(m);
-        if (!rows.IsNull(i, 3)) t.prices.push_back({m, rows.GetInt(i, 3)});
-        break;
-      }
-      case 1:
-        t.hours.push_back({static_cast<absl::Weekday>(rows.GetInt(i, 1)),
-                           static_cast<int>(rows.GetInt(i, 2)),
-                           static_cast<int>(rows.GetInt(i, 3))});
-        break;
-      default:
-        t.time_off.push_back({rows.GetInt(i, 1), t.id, rows.GetTime(i, 3),
-                              rows.GetTime(i, 4), rows.GetText(i, 5)});
-        break;
+    const int64_t kind = rows.GetInt(i, 0);
+    if (kind == 0) {
+      core::Therapist t;
+      t.id = rows.GetInt(i, 1);
+      t.turnover_buffer = rows.GetDuration(i, 2);
+      t.generation = rows.GetInt(i, 3);
+      t.name = rows.GetText(i, 5);
+      out.push_back(std::move(t));
+      continue;
+    }
+    core::Therapist& t = out.back();
+    if (kind == 1) {
+      const auto m = static_cast<core::Modality>(rows.GetInt(i, 2));
+      if (rows.GetInt(i, 3) != 0) t.modalities.push_back(m);
+      if (!rows.IsNull(i, 4)) t.prices.push_back({m, rows.GetInt(i, 4)});
+    } else if (kind == 2) {
+      t.hours.push_back({static_cast<absl::Weekday>(rows.GetInt(i, 2)),
+                         static_cast<int>(rows.GetInt(i, 3)),
+                         static_cast<int>(rows.GetInt(i, 4))});
+    } else {
+      t.time_off.push_back({rows.GetInt(i, 3), t.id, rows.GetTime(i, 2),
+                            rows.GetTime(i, 4), rows.GetText(i, 5)});
     }
   }
-  // Time off by start, then id (the union sorted it by id).
-  std::stable_sort(t.time_off.begin(), t.time_off.end(),
-                   [](const core::TimeOff& a, const core::TimeOff& b) {
-                     return a.start < b.start;
-                   });
-  return absl::OkStatus();
+  return out;
 }
 
 absl::Status PgTransaction::WriteDetails(Id id, const core::Therapist& t) {
@@ -387,20 +395,24 @@ absl::StatusOr<Id> PgTransaction::InsertBooking(const core::Booking& b) {
     request_id = b.request_id;
     request_user_id = b.request_user_id;
   }
-  // A key already taken inserts nothing: the unique index is the arbiter,
-  // waiting for a concurrent insert of the same key to finish first.
+  // One statement: the therapist's new generation (and buffer), then the
+  // row. A key already taken inserts nothing: the unique index is the
+  // arbiter, waiting for a concurrent insert of the same key to finish
+  // first (the generation changes anyway: one more cache miss).
   absl::StatusOr<Rows> rows = c_.Query(
+      "WITH t AS (UPDATE therapists SET generation = $15 WHERE id = $2 "
+      "RETURNING turnover_buffer_us) "
       "INSERT INTO bookings (athlete_id, therapist_id, modality, start_us, "
       "end_us, buffer_us, state, request_id, request_user_id, request_hash, "
       "at_risk, at_risk_reason, cancel_reason, create_us, update_us) "
       "SELECT $1::bigint, $2::bigint, $3::int, $4::bigint, $5::bigint, "
       "t.turnover_buffer_us, $6::int, $7::text, $8::bigint, $9::text, "
-      "$10::boolean, $11::text, $12::text, $13::bigint, $14::bigint "
-      "FROM therapists t WHERE t.id = $2 "
+      "$10::boolean, $11::text, $12::text, $13::bigint, $14::bigint FROM t "
       "ON CONFLICT (request_user_id, request_id) DO NOTHING RETURNING id",
       Params(b.athlete_id, b.therapist_id, b.modality, b.start, b.end, b.state,
              request_id, request_user_id, b.request_hash, b.at_risk,
-             b.at_risk_reason, b.cancel_reason, b.create_time, b.update_time));
+             b.at_risk_reason, b.cancel_reason, b.create_time, b.update_time,
+             NewGeneration()));
   if (!rows.ok()) {
     if (ServerErrorOf(rows.status()).sqlstate == kForeignKeyViolation) {
       return core::NotFoundError(core::IdKind::kAthlete, b.athlete_id);
@@ -423,39 +435,38 @@ absl::StatusOr<Id> PgTransaction::InsertBooking(const core::Booking& b) {
     }
     return RequestIdReusedError(b);
   }
-  CLINIC_RETURN_IF_ERROR(BumpGeneration(b.therapist_id));
   return rows->GetInt(0, 0);
 }
 
 absl::Status PgTransaction::UpdateBooking(const core::Booking& b) {
   CLINIC_RETURN_IF_ERROR(
       CheckSpan("a session", b.start, b.end, core::kMaxSessionLength));
+  // One statement: the row, then its therapist's new generation.
   absl::StatusOr<Rows> rows = c_.Query(
-      "UPDATE bookings SET start_us = $1, end_us = $2, state = $3, "
+      "WITH b AS (UPDATE bookings SET start_us = $1, end_us = $2, state = $3, "
       "at_risk = $4, at_risk_reason = $5, cancel_reason = $6, update_us = $7, "
       // A moved session takes the therapist's buffer of today; one that
       // stays keeps the buffer it was stored with.
       "buffer_us = CASE WHEN start_us = $1 AND end_us = $2 THEN buffer_us "
       "ELSE (SELECT turnover_buffer_us FROM therapists t "
       "WHERE t.id = bookings.therapist_id) END WHERE id = $8 "
-      "RETURNING therapist_id",
+      "RETURNING therapist_id) "
+      "UPDATE therapists SET generation = $9 "
+      "WHERE id = (SELECT therapist_id FROM b) RETURNING id",
       Params(b.start, b.end, b.state, b.at_risk, b.at_risk_reason,
-             b.cancel_reason, b.update_time, b.id));
+             b.cancel_reason, b.update_time, b.id, NewGeneration()));
   if (!rows.ok()) return BusyOr(rows.status(), b);
   if (rows->size() == 0)
     return core::NotFoundError(core::IdKind::kBooking, b.id);
-  return BumpGeneration(rows->GetInt(0, 0));
+  return absl::OkStatus();
 }
 
 // --- Users, tokens, audit and settings --------------------------------------
 
 absl::StatusOr<core::User> PgTransaction::GetUser(Id id) {
-  CLINIC_ASSIGN_OR_RETURN(
-      core::User u,
-      GetOne(absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE id = $1"),
-             id, &UserFromRow, core::IdKind::kUser));
-  CLINIC_RETURN_IF_ERROR(LoadGrants(u));
-  return u;
+  return GetOne(
+      absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE id = $1"), id,
+      &UserFromRow, core::IdKind::kUser);
 }
 
 absl::StatusOr<std::vector<core::User>> PgTransaction::ListUsers(
@@ -466,20 +477,7 @@ absl::StatusOr<std::vector<core::User>> PgTransaction::ListUsers(
       c_.Query(absl::StrCat("SELECT ", kUserColumns,
                             " FROM users WHERE id > $1 ORDER BY id LIMIT $2"),
                Params(page.after_id, page.limit)));
-  std::vector<core::User> users = All(rows, &UserFromRow);
-  for (core::User& u : users) CLINIC_RETURN_IF_ERROR(LoadGrants(u));
-  return users;
-}
-
-absl::Status PgTransaction::LoadGrants(core::User& u) {
-  CLINIC_ASSIGN_OR_RETURN(
-      Rows rows,
-      c_.Query("SELECT role FROM user_grants WHERE user_id = $1 ORDER BY role",
-               Params(u.id)));
-  for (int i = 0; i < rows.size(); ++i) {
-    u.granted.push_back(static_cast<core::Role>(rows.GetInt(i, 0)));
-  }
-  return absl::OkStatus();
+  return All(rows, &UserFromRow);
 }
 
 absl::StatusOr<Id> PgTransaction::InsertUser(const core::User& u) {

@@ -94,8 +94,9 @@ class PgTransaction final : public Transaction {
                          core::IdKind kind, Id id);
   absl::Status BumpGeneration(Id therapist_id);
   absl::Status WriteDetails(Id id, const core::Therapist& t);
-  absl::Status LoadDetails(core::Therapist& t);
-  absl::Status LoadGrants(core::User& u);
+  // The therapists of `ids` (ascending), whole; missing ones are left out.
+  absl::StatusOr<std::vector<core::Therapist>> LoadTherapists(
+      const std::vector<Id>& ids);
   // An exclusion violation of bookings as the busy error of the contract.
   absl::Status BusyOr(absl::Status status, const core::Booking& b);
 

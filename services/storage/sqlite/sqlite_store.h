@@ -24,7 +24,9 @@
 
 namespace clinic::storage {
 
+namespace sqlite {
 class SqliteConnection;  // one sqlite3 handle and its statement cache
+}  // namespace sqlite
 
 class SqliteStore final : public Store {
  public:
@@ -59,13 +61,13 @@ class SqliteStore final : public Store {
 
  private:
   SqliteStore(std::string path, std::string id,
-              std::unique_ptr<SqliteConnection> writer);
+              std::unique_ptr<sqlite::SqliteConnection> writer);
 
   // Hands out an idle reader, opens a new one while fewer than kMaxReaders
   // exist, or waits for one to come back.
-  absl::StatusOr<std::unique_ptr<SqliteConnection>> AcquireReader();
+  absl::StatusOr<std::unique_ptr<sqlite::SqliteConnection>> AcquireReader();
   // Returns `conn` to the pool, or closes it when it is unusable.
-  void ReleaseReader(std::unique_ptr<SqliteConnection> conn);
+  void ReleaseReader(std::unique_ptr<sqlite::SqliteConnection> conn);
   bool ReaderAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool_mu_);
 
   const std::string path_;
@@ -74,10 +76,10 @@ class SqliteStore final : public Store {
   // One Write at a time uses the writer; the others wait for !writer_busy_.
   absl::Mutex write_mu_;
   bool writer_busy_ ABSL_GUARDED_BY(write_mu_) = false;
-  const std::unique_ptr<SqliteConnection> writer_;
+  const std::unique_ptr<sqlite::SqliteConnection> writer_;
 
   absl::Mutex pool_mu_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_
+  std::vector<std::unique_ptr<sqlite::SqliteConnection>> idle_readers_
       ABSL_GUARDED_BY(pool_mu_);
   int open_readers_ ABSL_GUARDED_BY(pool_mu_) = 0;  // idle + in use
 };

@@ -1,0 +1,54 @@
+// How the SQLite store's rows map to core types: the column lists that its
+// SELECTs name, in the order in which the *FromRow functions read them, and
+// Collect for a whole result. Each *FromRow reads the current row of a Stmt.
+#ifndef CLINIC_SERVICES_STORAGE_SQLITE_ROWS_H_
+#define CLINIC_SERVICES_STORAGE_SQLITE_ROWS_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/core/types.h"
+#include "services/storage/sqlite/connection.h"
+
+namespace clinic::storage::sqlite {
+
+inline constexpr char kEventColumns[] =
+    "id, athlete_id, kind, name, start_us, end_us";
+inline constexpr char kInjuryColumns[] =
+    "id, athlete_id, region, note, since_us, resolved_us";
+inline constexpr char kBookingColumns[] =
+    "id, athlete_id, therapist_id, modality, start_us, end_us, state, "
+    "request_id, request_hash, at_risk, at_risk_reason, cancel_reason, "
+    "create_us, update_us, request_user_id";
+inline constexpr char kUserColumns[] =
+    "id, name, role, therapist_id, athlete_id, disabled, create_us";
+inline constexpr char kTokenColumns[] =
+    "id, user_id, hash, label, create_us, revoke_us";
+inline constexpr char kAuditEventColumns[] =
+    "id, time_us, user_id, token_id, action, target, detail";
+
+core::Event EventFromRow(const Stmt& s);
+core::Injury InjuryFromRow(const Stmt& s);
+core::Booking BookingFromRow(const Stmt& s);
+core::Athlete AthleteFromRow(const Stmt& s);
+// Therapist row only; details are loaded separately.
+core::Therapist TherapistFromRow(const Stmt& s);
+// User row only; grants are loaded separately. NULL links read as 0.
+core::User UserFromRow(const Stmt& s);
+core::Token TokenFromRow(const Stmt& s);
+// NULL user and token read as 0.
+core::AuditEvent AuditEventFromRow(const Stmt& s);
+
+// Every remaining row of `st`, mapped by `from_row`, or the error that
+// stepping through them returned.
+template <typename T>
+absl::StatusOr<std::vector<T>> Collect(Stmt& st, T (*from_row)(const Stmt&)) {
+  std::vector<T> out;
+  while (st.Next()) out.push_back(from_row(st));
+  if (!st.status().ok()) return st.status();
+  return out;
+}
+
+}  // namespace clinic::storage::sqlite
+
+#endif  // CLINIC_SERVICES_STORAGE_SQLITE_ROWS_H_
