@@ -7,6 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/clinicctl_runner.h"
@@ -69,11 +72,13 @@ TEST_F(ClinicctlReplicasTest, KeepsWorkingWhenAReplicaDies) {
     EXPECT_EQ(r.exit_code, 0) << r;
     EXPECT_THAT(r.out, HasSubstr(therapist));
   }
+  const std::string next_week = absl::FormatCivilTime(
+      absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 7);
   std::vector<std::string> booked;
   for (int hour : {10, 12, 14}) {
     booked.push_back(Create({"book", "--athlete", athlete, "--therapist",
                              therapist, "--modality", "sports", "--at",
-                             absl::StrCat("2027-03-10 ", hour, ":00")}));
+                             absl::StrCat(next_week, " ", hour, ":00")}));
   }
   // Every booking made through the target is in the one store: another
   // replica, asked alone, shows each.
