@@ -6,10 +6,18 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace clinic::testing {
 namespace {
@@ -47,6 +55,35 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& out,
   return pid;
 }
 
+bool IsPostgresUri(const std::string& db) {
+  return absl::StartsWith(db, "postgresql://") ||
+         absl::StartsWith(db, "postgres://");
+}
+
+// The PostgreSQL databases that file paths stand for, shared by every
+// ClinicdProcess given the same path while one of them holds it.
+absl::StatusOr<std::shared_ptr<TestDatabase>> DatabaseFor(
+    const std::string& path) {
+  static std::mutex mu;
+  static auto* databases =
+      new std::map<std::string, std::weak_ptr<TestDatabase>>();
+  std::lock_guard<std::mutex> lock(mu);
+  // Forget the databases no one holds any more (already dropped).
+  for (auto it = databases->begin(); it != databases->end();) {
+    it = it->second.expired() ? databases->erase(it) : std::next(it);
+  }
+  std::weak_ptr<TestDatabase>& slot = (*databases)[path];
+  if (std::shared_ptr<TestDatabase> db = slot.lock()) return db;
+  absl::StatusOr<std::unique_ptr<TestDatabase>> made = TestDatabase::Create();
+  if (!made.ok()) {
+    databases->erase(path);
+    return made.status();
+  }
+  std::shared_ptr<TestDatabase> db = *std::move(made);
+  slot = db;
+  return db;
+}
+
 }  // namespace
 
 TempDir::TempDir() {
@@ -65,12 +102,33 @@ ClinicdProcess::ClinicdProcess(std::string db_path)
 
 ClinicdProcess::~ClinicdProcess() { Kill(); }
 
+bool ClinicdProcess::MapsFilesToPostgres() {
+  const char* store = std::getenv("CLINIC_TEST_STORE");
+  return store != nullptr && std::strcmp(store, "postgres") == 0;
+}
+
 bool ClinicdProcess::Start(const std::vector<std::string>& extra_flags,
                            std::string* error) {
   const std::string port_file = run_dir_.path() + "/port";
   const std::string err_file = run_dir_.path() + "/stderr";
   std::filesystem::remove(port_file);
-  std::vector<std::string> args = {"--db=" + db_path_, "--listen=127.0.0.1:0",
+  std::string db = db_path_;
+  if (MapsFilesToPostgres() && !IsPostgresUri(db_path_)) {
+    if (database_ == nullptr) {
+      absl::StatusOr<std::shared_ptr<TestDatabase>> made =
+          DatabaseFor(db_path_);
+      if (!made.ok()) {
+        if (error != nullptr) {
+          *error = absl::StrCat("no PostgreSQL database for ", db_path_, ": ",
+                                made.status().ToString());
+        }
+        return false;
+      }
+      database_ = *std::move(made);
+    }
+    db = database_->uri();
+  }
+  std::vector<std::string> args = {"--db=" + db, "--listen=127.0.0.1:0",
                                    "--port_file=" + port_file};
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   pid_ = Spawn(args, run_dir_.path() + "/stdout", err_file, admin_token_);

@@ -1,5 +1,10 @@
 // Runs a real clinicd binary for a test: its own SQLite file in a fresh
 // temporary folder, an ephemeral loopback port, stubs to talk to it.
+//
+// With CLINIC_TEST_STORE=postgres in the environment (ctest's "postgres."
+// tests, run under scripts/with-postgres), a file path given for the store
+// stands for a fresh PostgreSQL database instead: the same tests run on both
+// stores.
 #ifndef CLINIC_TESTS_INTEGRATION_CLINICD_PROCESS_H_
 #define CLINIC_TESTS_INTEGRATION_CLINICD_PROCESS_H_
 
@@ -13,6 +18,7 @@
 #include "clinic/v1/bookings.grpc.pb.h"
 #include "clinic/v1/therapists.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "tests/testing/postgres.h"
 
 namespace clinic::testing {
 
@@ -39,13 +45,21 @@ class TempDir {
 
 class ClinicdProcess {
  public:
-  // Does not start the process; see Start().
+  // Does not start the process; see Start(). `db_path` is a SQLite file or
+  // a postgresql:// URI. With CLINIC_TEST_STORE=postgres, a file path is
+  // mapped to a PostgreSQL database made on the first Start of any
+  // ClinicdProcess given that path and shared by all of them (replicas on
+  // one path share one store); it lives while one of them does.
   explicit ClinicdProcess(std::string db_path);
   ~ClinicdProcess();  // SIGKILLs a running process
 
+  // Whether CLINIC_TEST_STORE asks for PostgreSQL in place of SQLite files.
+  static bool MapsFilesToPostgres();
+
   // Starts clinicd with --db, --listen=127.0.0.1:0 and `extra_flags`, and
   // waits until it serves. False (with the process's stderr in *error) when
-  // it exits or does not serve within 20 s.
+  // it exits or does not serve within 20 s, or when the PostgreSQL database
+  // for a file path cannot be made (the reason in *error).
   bool Start(const std::vector<std::string>& extra_flags = {},
              std::string* error = nullptr);
   // SIGTERM and wait; returns the exit status as waitpid gives it.
@@ -61,6 +75,9 @@ class ClinicdProcess {
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   std::string stderr_text() const;  // what clinicd logged so far
+  // The PostgreSQL database a file path was mapped to (after Start); null
+  // on SQLite and for a postgresql:// URI given by the test.
+  const TestDatabase* database() const { return database_.get(); }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   v1::TherapistService::Stub& therapists() { return *therapists_; }
   v1::AthleteService::Stub& athletes() { return *athletes_; }
@@ -68,7 +85,8 @@ class ClinicdProcess {
 
  private:
   std::string db_path_;
-  TempDir run_dir_;  // port file and logs
+  std::shared_ptr<TestDatabase> database_;  // see database()
+  TempDir run_dir_;                         // port file and logs
   std::string admin_token_ = kAdminToken;
   pid_t pid_ = -1;
   int port_ = 0;

@@ -95,8 +95,11 @@ Connection::~Connection() { PQfinish(conn_); }
 
 absl::Status Connection::Error(const PGresult* result,
                                absl::string_view context) const {
-  std::string message = result != nullptr ? PQresultErrorMessage(result) : "";
-  if (message.empty()) message = PQerrorMessage(conn_);
+  // The primary message alone: one line, without the query excerpt.
+  const char* primary =
+      result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)
+                        : nullptr;
+  std::string message = primary != nullptr ? primary : PQerrorMessage(conn_);
   while (!message.empty() && message.back() == '\n') message.pop_back();
   const char* state = result != nullptr
                           ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
