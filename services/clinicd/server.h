@@ -19,7 +19,7 @@ struct ServerOptions {
   // created when missing.
   std::string db = "data/clinic.db";
   // PostgreSQL connections this replica may hold.
-  int db_pool_size = 16;
+  int db_pool_size = 8;
   // The clinic's IANA time zone: working hours and messages use it. Empty:
   // the store's, or America/New_York on the first start.
   std::string time_zone;
