@@ -6,27 +6,16 @@
 #include <vector>
 
 #include "services/core/types.h"
+#include "services/storage/columns.h"
 #include "services/storage/postgres/connection.h"
 
 namespace clinic::storage::postgres {
 
-inline constexpr char kEventColumns[] =
-    "id, athlete_id, kind, name, start_us, end_us";
-inline constexpr char kInjuryColumns[] =
-    "id, athlete_id, region, note, since_us, resolved_us";
-inline constexpr char kBookingColumns[] =
-    "id, athlete_id, therapist_id, modality, start_us, end_us, state, "
-    "request_id, request_hash, at_risk, at_risk_reason, cancel_reason, "
-    "create_us, update_us, request_user_id";
 // The last column holds the user's grants, e.g. "3,4".
-inline constexpr char kUserColumns[] =
+inline constexpr char kUserWithGrantsColumns[] =
     "id, name, role, therapist_id, athlete_id, disabled, create_us, "
     "(SELECT string_agg(role::text, ',' ORDER BY role) FROM user_grants g "
     "WHERE g.user_id = users.id)";
-inline constexpr char kTokenColumns[] =
-    "id, user_id, hash, label, create_us, revoke_us";
-inline constexpr char kAuditEventColumns[] =
-    "id, time_us, user_id, token_id, action, target, detail";
 
 core::Athlete AthleteFromRow(const Rows& r, int row);
 core::Event EventFromRow(const Rows& r, int row);

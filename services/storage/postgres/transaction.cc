@@ -465,7 +465,7 @@ absl::Status PgTransaction::UpdateBooking(const core::Booking& b) {
 
 absl::StatusOr<core::User> PgTransaction::GetUser(Id id) {
   return GetOne(
-      absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE id = $1"), id,
+      absl::StrCat("SELECT ", kUserWithGrantsColumns, " FROM users WHERE id = $1"), id,
       &UserFromRow, core::IdKind::kUser);
 }
 
@@ -474,7 +474,7 @@ absl::StatusOr<std::vector<core::User>> PgTransaction::ListUsers(
   CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
   CLINIC_ASSIGN_OR_RETURN(
       Rows rows,
-      c_.Query(absl::StrCat("SELECT ", kUserColumns,
+      c_.Query(absl::StrCat("SELECT ", kUserWithGrantsColumns,
                             " FROM users WHERE id > $1 ORDER BY id LIMIT $2"),
                Params(page.after_id, page.limit)));
   return All(rows, &UserFromRow);
