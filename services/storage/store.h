@@ -201,17 +201,19 @@ struct Touches {
 //   decide is still true at commit. Writes that declare disjoint rows may
 //   run at the same time.
 //
+//   So a write that declared the athlete and therapist it books against
+//   waits for any other such write, then sees its session: a slot taken
+//   meanwhile is the usual THERAPIST_BUSY or ATHLETE_BUSY verdict, never a
+//   retry. A write that declared less and collides with a concurrent
+//   session anyway meets the database's own guard: InsertBooking or
+//   UpdateBooking fails with the busy error (see InsertBooking).
+//
 //   When the database reports that the transaction lost a race it could
-//   not have seen coming (a serialization failure, a deadlock, an insert
-//   that collided with a concurrent one on a unique key or an exclusion
-//   constraint), the store rolls back and runs `fn` again on a fresh
-//   transaction, up to kMaxWriteAttempts times with jittered backoff. So
-//   `fn` must be safe to run twice: it may not move from, or accumulate
-//   into, state that outlives one call. A re-run sees what the winner
-//   committed, so a lost race ends as the verdict on the new state (the
-//   slot is now taken: the usual THERAPIST_BUSY rejection), never as a
-//   retry of the same decision. After kMaxWriteAttempts lost races, Write
-//   returns ABORTED.
+//   not have seen coming (a serialization failure or a deadlock), the
+//   store rolls back and runs `fn` again on a fresh transaction, up to
+//   kMaxWriteAttempts times with jittered backoff, and then returns
+//   ABORTED. So `fn` must be safe to run twice: it may not move from, or
+//   accumulate into, state that outlives one call.
 //
 //   Other errors: UNAVAILABLE when the database cannot be reached or stays
 //   locked, DEADLINE_EXCEEDED when the calling thread's core::CallDeadline
