@@ -17,8 +17,8 @@ namespace {
 
 // The first confirmed session other than `self` matching `filter`.
 absl::StatusOr<std::optional<core::Booking>> FirstOther(Reader& r,
-                                                         BookingFilter filter,
-                                                         core::Id self) {
+                                                        BookingFilter filter,
+                                                        core::Id self) {
   filter.confirmed_only = true;
   CLINIC_ASSIGN_OR_RETURN(std::vector<core::Booking> found,
                           r.ListBookings(filter, {}, /*limit=*/2));
@@ -31,10 +31,9 @@ absl::StatusOr<std::optional<core::Booking>> FirstOther(Reader& r,
 absl::Status Busy(const char* rule, absl::string_view who,
                   const core::Booking& other) {
   const std::string booking = core::FormatId(core::IdKind::kBooking, other.id);
-  return core::WithReason(
-      absl::FailedPreconditionError(
-          absl::StrCat(who, " already has session ", booking, " then")),
-      {rule, {{"booking", booking}}});
+  return core::WithReason(absl::FailedPreconditionError(absl::StrCat(
+                              who, " already has session ", booking, " then")),
+                          {rule, {{"booking", booking}}});
 }
 
 absl::BitGen& Gen() {
@@ -79,8 +78,9 @@ absl::Status CheckGrants(const core::User& u) {
 
 absl::Status CheckTokenHash(absl::string_view hash) {
   if (hash.size() != kTokenHashSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a token hash must have ", kTokenHashSize, " bytes, got ", hash.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a token hash must have ", kTokenHashSize, " bytes, got ",
+                     hash.size()));
   }
   return absl::OkStatus();
 }

@@ -464,9 +464,9 @@ absl::Status PgTransaction::UpdateBooking(const core::Booking& b) {
 // --- Users, tokens, audit and settings --------------------------------------
 
 absl::StatusOr<core::User> PgTransaction::GetUser(Id id) {
-  return GetOne(
-      absl::StrCat("SELECT ", kUserWithGrantsColumns, " FROM users WHERE id = $1"), id,
-      &UserFromRow, core::IdKind::kUser);
+  return GetOne(absl::StrCat("SELECT ", kUserWithGrantsColumns,
+                             " FROM users WHERE id = $1"),
+                id, &UserFromRow, core::IdKind::kUser);
 }
 
 absl::StatusOr<std::vector<core::User>> PgTransaction::ListUsers(

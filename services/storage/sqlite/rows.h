@@ -13,7 +13,6 @@
 
 namespace clinic::storage::sqlite {
 
-
 core::Event EventFromRow(const Stmt& s);
 core::Injury InjuryFromRow(const Stmt& s);
 core::Booking BookingFromRow(const Stmt& s);
