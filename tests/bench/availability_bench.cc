@@ -44,8 +44,9 @@ absl::CivilDay Seed(const std::string& db) {
           core::Athlete a;
           a.name = "Athlete " + std::to_string(i);
           absl::StatusOr<core::Id> athlete = tx.InsertAthlete(a);
-          if (!therapist.ok() || !athlete.ok())
+          if (!therapist.ok() || !athlete.ok()) {
             return absl::InternalError("seed");
+          }
           // Every other 75-minute step of its working days.
           for (int k = 0; k < kBookingsPerTherapist; ++k) {
             const int step = 2 * k + (i % 2), day = step / 9;

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "benchmark/benchmark.h"
 #include "grpcpp/grpcpp.h"
 #include "services/storage/postgres/postgres_store.h"
@@ -245,7 +246,7 @@ struct ReplicasFixture {
   Clients clients;
 
   ReplicasFixture() {
-    if (db->uri().rfind("postgresql://", 0) != 0) {
+    if (!absl::StartsWith(db->uri(), "postgresql://")) {
       std::fprintf(stderr, "clinicd needs a postgresql:// URI, not %s\n",
                    db->uri().c_str());
       std::abort();

@@ -134,8 +134,9 @@ std::vector<std::string> CompareWithTable(const LoadReport& report,
   std::vector<std::string> differences;
   const auto rows = db.Query(
       "SELECT 'bk_' || id, COALESCE(request_id, ''), state FROM bookings");
-  if (!rows.ok())
+  if (!rows.ok()) {
     return {absl::StrCat("cannot read bookings: ", rows.status().ToString())};
+  }
   std::map<std::string, std::vector<std::string>> ids_by_request;
   std::map<std::string, std::string> confirmed;  // id -> request_id
   for (const auto& row : *rows) {
@@ -186,8 +187,9 @@ std::vector<std::string> OverlappingSessions(const TestDatabase& db) {
   const auto rows =
       db.Query(absl::StrCat(pairs("athlete", ""), " UNION ALL ",
                             pairs("therapist", " + b.buffer_us"), " LIMIT 20"));
-  if (!rows.ok())
+  if (!rows.ok()) {
     return {absl::StrCat("cannot read bookings: ", rows.status().ToString())};
+  }
   std::vector<std::string> out;
   for (const auto& row : *rows) out.push_back(row[0]);
   return out;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 
@@ -111,8 +112,8 @@ absl::Status Connection::Error(const PGresult* result,
   const std::string text =
       absl::StrCat("postgres: ", message, " (", context, ")");
   absl::Status status;
-  if (!healthy() || sqlstate.rfind("08", 0) == 0 ||
-      sqlstate.rfind("57P", 0) == 0) {
+  if (!healthy() || absl::StartsWith(sqlstate, "08") ||
+      absl::StartsWith(sqlstate, "57P")) {
     // Connection exceptions and the server shutting down.
     status = absl::UnavailableError(text);
   } else if (sqlstate == kQueryCanceled) {

@@ -59,7 +59,7 @@ class Params {
   std::string Add(absl::Duration d) {
     return Add(absl::ToInt64Microseconds(d));
   }
-  std::string Add(Bytes b) { return Push(std::string(b.bytes), /*binary=*/1); }
+  std::string Add(Bytes b) { return Push(std::string(b.bytes), kBinary); }
   std::string Add(std::nullptr_t) { return Push(std::nullopt); }
   template <typename E, std::enable_if_t<std::is_enum_v<E>, int> = 0>
   std::string Add(E e) {
@@ -77,7 +77,9 @@ class Params {
   const std::vector<int>& formats() const { return formats_; }
 
  private:
-  std::string Push(std::optional<std::string> v, int format = 0);
+  static constexpr int kText = 0;  // libpq's parameter formats
+  static constexpr int kBinary = 1;
+  std::string Push(std::optional<std::string> v, int format = kText);
 
   std::vector<std::optional<std::string>> values_;
   std::vector<int> formats_;

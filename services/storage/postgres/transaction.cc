@@ -83,8 +83,8 @@ absl::StatusOr<std::vector<core::Therapist>> PgTransaction::ListTherapists(
   }
   absl::StrAppend(&sql, " ORDER BY id LIMIT ", p.Add(page.limit));
   CLINIC_ASSIGN_OR_RETURN(Rows rows, c_.Query(sql, p));
-  std::vector<Id> ids;
-  for (int i = 0; i < rows.size(); ++i) ids.push_back(rows.GetInt(i, 0));
+  std::vector<Id> ids(rows.size());
+  for (int i = 0; i < rows.size(); ++i) ids[i] = rows.GetInt(i, 0);
   return LoadTherapists(ids);
 }
 
@@ -456,8 +456,9 @@ absl::Status PgTransaction::UpdateBooking(const core::Booking& b) {
       Params(b.start, b.end, b.state, b.at_risk, b.at_risk_reason,
              b.cancel_reason, b.update_time, b.id, NewGeneration()));
   if (!rows.ok()) return BusyOr(rows.status(), b);
-  if (rows->size() == 0)
+  if (rows->size() == 0) {
     return core::NotFoundError(core::IdKind::kBooking, b.id);
+  }
   return absl::OkStatus();
 }
 
@@ -563,8 +564,9 @@ absl::StatusOr<std::vector<core::AuditEvent>> PgTransaction::ListAuditEvents(
   Params p;
   std::string sql =
       absl::StrCat("SELECT ", kAuditEventColumns, " FROM audit_events WHERE ");
-  if (!target.empty())
+  if (!target.empty()) {
     absl::StrAppend(&sql, "target = ", p.Add(target), " AND ");
+  }
   absl::StrAppend(&sql, "id > ", p.Add(page.after_id), " ORDER BY id LIMIT ",
                   p.Add(page.limit));
   CLINIC_ASSIGN_OR_RETURN(Rows rows, c_.Query(sql, p));
