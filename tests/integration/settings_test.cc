@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "clinic/v1/users.grpc.pb.h"
@@ -135,6 +136,35 @@ TEST_F(AdminTokenFileTest, AnEmptyTokenFileIsRefused) {
   std::string error;
   EXPECT_FALSE(server_.Start({"--admin_token_file=" + token_file_}, &error));
   EXPECT_THAT(error, HasSubstr("holds no token"));
+}
+
+// Replicas starting together on an empty store make one first admin, the
+// same for all (each holds CLINIC_ADMIN_TOKEN).
+TEST(FirstAdminTest, ReplicasStartingTogetherMakeOneAdmin) {
+  TempDir dir;
+  std::vector<std::unique_ptr<ClinicdProcess>> replicas;
+  for (int i = 0; i < 3; ++i) {
+    replicas.push_back(
+        std::make_unique<ClinicdProcess>(dir.path() + "/clinic.db"));
+  }
+  std::vector<std::string> errors(replicas.size());
+  std::vector<std::thread> starts;
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    starts.emplace_back([&, i] {
+      if (!replicas[i]->Start({}, &errors[i]) && errors[i].empty()) {
+        errors[i] = "did not start";
+      }
+    });
+  }
+  for (std::thread& t : starts) t.join();
+  for (const std::string& error : errors) ASSERT_EQ(error, "");
+
+  v1::ListUsersResponse users;
+  const grpc::Status s = v1::UserService::NewStub(replicas[2]->channel())
+                             ->ListUsers(Ctx().get(), {}, &users);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(users.users_size(), 1);
+  EXPECT_EQ(users.users(0).role(), v1::ADMIN);
 }
 
 }  // namespace
