@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -62,7 +63,7 @@ std::string RuleDifference(const std::string& stored,
   differ.ReportDifferencesToString(&report);
   if (differ.Compare(a, b)) return "";
   while (!report.empty() && report.back() == '\n') report.pop_back();
-  return report;
+  return absl::StrReplaceAll(report, {{"\n", "; "}});
 }
 
 absl::Status Refuse(absl::string_view flag, absl::string_view difference) {
