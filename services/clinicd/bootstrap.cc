@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/auth/token.h"
 #include "services/core/status_macros.h"
@@ -21,11 +20,6 @@
 namespace clinic {
 
 namespace {
-
-bool IsPostgres(const std::string& db) {
-  return absl::StartsWith(db, "postgresql://") ||
-         absl::StartsWith(db, "postgres://");
-}
 
 // The first line of `path`, or nullopt when the file does not exist.
 absl::StatusOr<std::optional<std::string>> ReadToken(const std::string& path) {
@@ -49,7 +43,7 @@ absl::StatusOr<std::optional<std::string>> ReadToken(const std::string& path) {
 
 std::string AdminTokenPath(const ServerOptions& options) {
   if (!options.admin_token_file.empty()) return options.admin_token_file;
-  if (IsPostgres(options.db)) return "";  // no folder of its own
+  if (UsesPostgres(options)) return "";  // no folder of its own
   const std::filesystem::path db(options.db);
   return (db.has_parent_path() ? db.parent_path() / "admin.token"
                                : std::filesystem::path("admin.token"))

@@ -43,16 +43,11 @@ namespace {
 // cover 200 therapists for 16 months in a few MB.
 constexpr size_t kMemoryCacheEntries = 100'000;
 
-bool IsPostgresUri(const std::string& db) {
-  return absl::StartsWith(db, "postgresql://") ||
-         absl::StartsWith(db, "postgres://");
-}
-
 // The store --db names: a PostgreSQL URI, or a SQLite file (its folder
 // created when missing).
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
     const ServerOptions& options) {
-  if (IsPostgresUri(options.db)) {
+  if (UsesPostgres(options)) {
     storage::PostgresStore::Options pg;
     pg.pool_size = options.db_pool_size;
     absl::StatusOr<std::unique_ptr<storage::PostgresStore>> store =
@@ -90,6 +85,11 @@ absl::Status WritePortFile(const std::string& path, int port) {
 }
 
 }  // namespace
+
+bool UsesPostgres(const ServerOptions& options) {
+  return absl::StartsWith(options.db, "postgresql://") ||
+         absl::StartsWith(options.db, "postgres://");
+}
 
 absl::Status RunServer(const ServerOptions& options) {
   // Signals are taken by a dedicated thread; block them before any thread
@@ -185,7 +185,7 @@ absl::Status RunServer(const ServerOptions& options) {
                                      : "cache " + options.redis_url;
   // A URI may hold a password: only its kind is printed.
   const std::string store_name =
-      IsPostgresUri(options.db) ? "PostgreSQL" : "SQLite " + options.db;
+      UsesPostgres(options) ? "PostgreSQL" : "SQLite " + options.db;
   std::printf("clinicd: serving clinic.v1 on %s (%s, time zone %s, %s)\n",
               address.c_str(), store_name.c_str(), settings.zone.name().c_str(),
               cache_name.c_str());

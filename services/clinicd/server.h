@@ -89,6 +89,9 @@ struct ServerOptions {
   absl::Duration max_connection_age = absl::Minutes(10);
 };
 
+// True when options.db is a PostgreSQL URI rather than a SQLite file.
+bool UsesPostgres(const ServerOptions& options);
+
 // Serves until SIGINT or SIGTERM. Returns INVALID_ARGUMENT for bad options
 // (unknown zone, unreadable rules), the store's error when it can't open,
 // OK after a clean shutdown.
