@@ -253,30 +253,33 @@ absl::StatusOr<std::vector<core::Injury>> Clinic::ListInjuries(Id athlete_id) {
 
 // --- Bookings -------------------------------------------------------------
 
+storage::SessionQuery Clinic::QueryOf(
+    Id athlete_id, Id therapist_id, const core::SessionRequest& session) const {
+  storage::SessionQuery q;
+  q.athlete_id = athlete_id;
+  q.therapist_id = therapist_id;
+  q.start = session.start;
+  q.end = session.end;
+  q.from = session.start - core::ContextReachBefore(rules_);
+  q.to = session.end + core::ContextReachAfter(rules_);
+  return q;
+}
+
 absl::StatusOr<core::Verdict> Clinic::Evaluate(
-    Reader& r, const core::Therapist& therapist, const core::Athlete& athlete,
+    const storage::SessionQuery& q, storage::SessionContext c,
     const core::SessionRequest& session) {
-  const absl::Time from = session.start - core::ContextReachBefore(rules_);
-  const absl::Time to = session.end + core::ContextReachAfter(rules_);
-  CLINIC_ASSIGN_OR_RETURN(std::vector<core::Event> events,
-                          r.ListEvents(athlete.id, from, to));
-  const core::Calendar calendar(std::move(events));
+  if (!c.therapist)
+    return core::NotFoundError(IdKind::kTherapist, q.therapist_id);
+  if (!c.athlete) return core::NotFoundError(IdKind::kAthlete, q.athlete_id);
+  const core::Calendar calendar(std::move(c.events));
   core::BookingContext ctx;
   ctx.now = Now();
-  ctx.therapist = &therapist;
-  ctx.athlete = &athlete;
+  ctx.therapist = &*c.therapist;
+  ctx.athlete = &*c.athlete;
   ctx.calendar = &calendar;
-  CLINIC_ASSIGN_OR_RETURN(ctx.injuries,
-                          r.ListInjuries(athlete.id, /*active_only=*/true));
-  CLINIC_ASSIGN_OR_RETURN(
-      ctx.athlete_sessions,
-      r.ListBookings(ConfirmedOf(athlete.id, 0, from, to), {}, kAll));
-  CLINIC_ASSIGN_OR_RETURN(
-      ctx.therapist_sessions,
-      r.ListBookings(ConfirmedOf(0, therapist.id,
-                                 session.start - therapist.turnover_buffer,
-                                 session.end + therapist.turnover_buffer),
-                     {}, kAll));
+  ctx.injuries = std::move(c.injuries);
+  ctx.athlete_sessions = std::move(c.athlete_sessions);
+  ctx.therapist_sessions = std::move(c.therapist_sessions);
   return core::Evaluate(rules_, zone_, session, ctx);
 }
 
@@ -320,12 +323,12 @@ absl::StatusOr<std::vector<AtRiskSession>> Clinic::RefreshAtRisk(
 }
 
 absl::StatusOr<core::Verdict> Clinic::Check(const SessionSpec& spec) {
+  const core::SessionRequest session = SessionOf(spec);
+  const storage::SessionQuery q =
+      QueryOf(spec.athlete_id, spec.therapist_id, session);
   return InRead(store_, [&](Reader& r) -> absl::StatusOr<core::Verdict> {
-    CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
-                            r.GetTherapist(spec.therapist_id));
-    CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete,
-                            r.GetAthlete(spec.athlete_id));
-    return Evaluate(r, therapist, athlete, SessionOf(spec));
+    CLINIC_ASSIGN_OR_RETURN(storage::SessionContext c, r.GetSessionContext(q));
+    return Evaluate(q, std::move(c), session);
   });
 }
 
@@ -353,17 +356,21 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
   b.request_user_id = by.user_id;
   b.request_hash = Fingerprint(b);
 
+  storage::SessionQuery q =
+      QueryOf(spec.athlete_id, spec.therapist_id, session);
+  q.request_user_id = by.user_id;
+  q.request_id = request_id;
   return InWrite(
       store_, Touches::Session(spec.athlete_id, spec.therapist_id),
       [&](Transaction& tx) -> absl::StatusOr<Reservation> {
         Reservation out;
-        std::optional<Booking> first;
-        if (!request_id.empty()) {
-          CLINIC_ASSIGN_OR_RETURN(
-              first, tx.FindBookingByRequestId(by.user_id, request_id));
-          if (first && first->request_hash != b.request_hash) {
+        CLINIC_ASSIGN_OR_RETURN(storage::SessionContext c,
+                                tx.GetSessionContext(q));
+        if (c.earlier) {
+          const Booking first = *c.earlier;
+          if (first.request_hash != b.request_hash) {
             const std::string booking =
-                core::FormatId(IdKind::kBooking, first->id);
+                core::FormatId(IdKind::kBooking, first.id);
             return core::WithReason(
                 absl::AlreadyExistsError(absl::StrCat(
                     "request_id: \"", core::Excerpt(request_id),
@@ -372,23 +379,17 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
                     "a new booking")),
                 {core::kReasonRequestIdReused, {{"booking", booking}}});
           }
-        }
-        CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
-                                tx.GetTherapist(spec.therapist_id));
-        CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete,
-                                tx.GetAthlete(spec.athlete_id));
-        if (first) {
           // A retry: the first answer again, with its warnings.
           core::SessionRequest again = session;
-          again.booking_id = first->id;
+          again.booking_id = first.id;
           CLINIC_ASSIGN_OR_RETURN(core::Verdict v,
-                                  Evaluate(tx, therapist, athlete, again));
+                                  Evaluate(q, std::move(c), again));
           out.verdict.warnings = std::move(v.warnings);
-          out.booking = *std::move(first);
+          out.booking = first;
           return out;
         }
         CLINIC_ASSIGN_OR_RETURN(out.verdict,
-                                Evaluate(tx, therapist, athlete, session));
+                                Evaluate(q, std::move(c), session));
         if (!out.verdict.allowed()) return out;
         b.create_time = b.update_time = Now();
         CLINIC_ASSIGN_OR_RETURN(b.id, tx.InsertBooking(b));
@@ -429,12 +430,12 @@ absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id, absl::Time start,
         session.start = start;
         session.end = start + (b.end - b.start);
         session.booking_id = b.id;
-        CLINIC_ASSIGN_OR_RETURN(core::Therapist therapist,
-                                tx.GetTherapist(b.therapist_id));
-        CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete,
-                                tx.GetAthlete(b.athlete_id));
+        const storage::SessionQuery q =
+            QueryOf(b.athlete_id, b.therapist_id, session);
+        CLINIC_ASSIGN_OR_RETURN(storage::SessionContext c,
+                                tx.GetSessionContext(q));
         CLINIC_ASSIGN_OR_RETURN(out.verdict,
-                                Evaluate(tx, therapist, athlete, session));
+                                Evaluate(q, std::move(c), session));
         if (!out.verdict.allowed()) return out;
         const std::string moved = absl::StrCat(
             "from ", core::FormatSpan(b.start, b.end, zone_), " to ",

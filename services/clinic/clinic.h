@@ -138,9 +138,14 @@ class Clinic {
   }
 
  private:
-  absl::StatusOr<core::Verdict> Evaluate(storage::Reader& r,
-                                         const core::Therapist& therapist,
-                                         const core::Athlete& athlete,
+  // What the rules need to read about `session` of the athlete with the
+  // therapist.
+  storage::SessionQuery QueryOf(Id athlete_id, Id therapist_id,
+                                const core::SessionRequest& session) const;
+  // The rules' verdict on `session` in context `c` (read for query `q`);
+  // NOT_FOUND when the therapist or the athlete is missing.
+  absl::StatusOr<core::Verdict> Evaluate(const storage::SessionQuery& q,
+                                         storage::SessionContext c,
                                          const core::SessionRequest& session);
   core::SessionRequest SessionOf(const SessionSpec& spec) const;
   // Re-checks the athlete's upcoming confirmed sessions intersecting

@@ -40,6 +40,34 @@ struct BookingFilter {
   bool at_risk_only = false;
 };
 
+// What the rules read to decide on a session (see Reader::GetSessionContext).
+struct SessionQuery {
+  Id athlete_id = 0;
+  Id therapist_id = 0;
+  absl::Time start;  // the session
+  absl::Time end;
+  // The athlete's calendar and sessions to read: those intersecting
+  // [from, to).
+  absl::Time from;
+  absl::Time to;
+  // The booking made earlier with this idempotency key, if any (see
+  // FindBookingByRequestId); none looked for when empty.
+  Id request_user_id = 0;
+  std::string request_id;
+};
+
+struct SessionContext {
+  std::optional<core::Booking> earlier;      // made with the request id
+  std::optional<core::Therapist> therapist;  // nullopt: no such therapist
+  std::optional<core::Athlete> athlete;      // nullopt: no such athlete
+  std::vector<core::Event> events;           // intersecting [from, to)
+  std::vector<core::Injury> injuries;        // active only
+  // Confirmed, ordered by (start, id): the athlete's intersecting
+  // [from, to), the therapist's within its turnover buffer of the session.
+  std::vector<core::Booking> athlete_sessions;
+  std::vector<core::Booking> therapist_sessions;
+};
+
 // Read operations. NOT_FOUND messages name the kind and the id, e.g.
 // "therapist 7 not found"; the API layer maps ids to their public form.
 class Reader {
@@ -96,6 +124,13 @@ class Reader {
   // The value of setting `name` (e.g. kSettingRules), nullopt when unset.
   virtual absl::StatusOr<std::optional<std::string>> GetSetting(
       const std::string& name) = 0;
+
+  // Everything the rules read about a session, at once: what
+  // FindBookingByRequestId, GetTherapist, GetAthlete, ListEvents,
+  // ListInjuries and ListBookings would return. This default makes those
+  // calls; a store where each call is a round trip makes one.
+  virtual absl::StatusOr<SessionContext> GetSessionContext(
+      const SessionQuery& q);
 };
 
 // Settings every replica of a deployment shares (see Reader::GetSetting).
@@ -192,7 +227,9 @@ struct Touches {
 //
 // Write(touches, fn)
 //   Starts a transaction, locks what `touches` names (rows that do not
-//   exist lock nothing; `fn` will find them missing), and runs `fn`. When
+//   exist lock nothing; `fn` will find them missing), and runs `fn`. A
+//   store may take the locks with fn's first statement, in the same round
+//   trip: everything fn reads comes after them either way. When
 //   `fn` returns OK the transaction commits durably before Write returns;
 //   otherwise it rolls back and Write returns fn's status.
 //
@@ -212,8 +249,10 @@ struct Touches {
 //   not have seen coming (a serialization failure or a deadlock), the
 //   store rolls back and runs `fn` again on a fresh transaction, up to
 //   kMaxWriteAttempts times with jittered backoff, and then returns
-//   ABORTED. So `fn` must be safe to run twice: it may not move from, or
-//   accumulate into, state that outlives one call.
+//   ABORTED. It also runs `fn` again on a fresh connection when the one it
+//   ran on was cut before the commit (a database restart). So `fn` must be
+//   safe to run twice: it may not move from, or accumulate into, state that
+//   outlives one call.
 //
 //   Other errors: UNAVAILABLE when the database cannot be reached or stays
 //   locked, DEADLINE_EXCEEDED when the calling thread's core::CallDeadline

@@ -320,7 +320,9 @@ TEST_F(PostgresOnlyTest, ADeadlockedWriteRunsAgainAndSucceeds) {
   t2.join();
   EXPECT_THAT(one, IsOk());
   EXPECT_THAT(two, IsOk());
-  EXPECT_EQ(runs.load(), 3);
+  // At least one re-run. The loser's re-run may take the row back before
+  // the winner wakes up and deadlock again, and run once more.
+  EXPECT_GE(runs.load(), 3);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ namespace clinic::storage {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 
 class RowsTest : public StoreTest {};
@@ -536,6 +537,94 @@ TEST_P(ListBookingsTest, PagesWithinAWindow) {
   EXPECT_THAT(List(f, {kT0 + absl::Hours(2), b2_}), ElementsAre(b3_, b4_));
   EXPECT_THAT(List(f, {kT0 - absl::Hours(9), 0}),
               ElementsAre(b1_, b2_, b3_, b4_));
+}
+
+// --- What the rules read about a session, at once. ---
+
+class SessionContextTest : public StoreTest {};
+INSTANTIATE_TEST_SUITE_P(Contract, SessionContextTest,
+                         ::testing::ValuesIn(StoreKinds()), StoreKindName);
+
+TEST_P(SessionContextTest, IsWhatTheSingleReadsReturn) {
+  const absl::Duration hour = absl::Hours(1);
+  const core::Id kim = Insert(MakeAthlete("Kim"));
+  const core::Id lee = Insert(MakeAthlete("Lee"));
+  const core::Id ana = Insert(
+      MakeTherapist("Ana", {core::Modality::kSports}, absl::Minutes(30)));
+  const core::Id bo = Insert(MakeTherapist("Bo", {core::Modality::kSports}));
+  SessionQuery q;
+  q.athlete_id = kim;
+  q.therapist_id = ana;
+  q.start = kT0 + 3 * hour;
+  q.end = kT0 + 4 * hour;
+  q.from = kT0;
+  q.to = kT0 + 8 * hour;
+  q.request_user_id = 3;
+  q.request_id = "req-1";
+
+  const core::Id race = Insert(MakeEvent(kim, kT0 + 6 * hour, kT0 + 7 * hour));
+  Insert(MakeEvent(kim, kT0 + 9 * hour, kT0 + 10 * hour));  // after `to`
+  Insert(MakeEvent(lee, kT0 + 6 * hour, kT0 + 7 * hour));
+  const core::Id knee =
+      Insert(core::Injury{0, kim, "knee", "runner's knee", kT0, std::nullopt});
+  Insert(core::Injury{0, kim, "calf", "strain", kT0, kT0 + hour});  // resolved
+
+  core::Booking with_bo = MakeBooking(kim, bo, kT0 + hour, hour);
+  with_bo.request_id = "req-1";
+  with_bo.request_user_id = 3;
+  const core::Id kims = Insert(with_bo);
+  core::Booking cancelled = MakeBooking(kim, bo, kT0 + 5 * hour, hour);
+  cancelled.state = core::BookingState::kCancelled;
+  Insert(cancelled);
+  // Ana's: one ending where her buffer before the session begins, one
+  // starting inside her buffer after it.
+  Insert(MakeBooking(lee, ana, kT0 + 2 * hour, absl::Minutes(30)));
+  const core::Id anas =
+      Insert(MakeBooking(lee, ana, q.end + absl::Minutes(20), hour));
+
+  auto got = ReadValue([&](Reader& r) { return r.GetSessionContext(q); });
+  ASSERT_THAT(got, IsOk());
+  ASSERT_TRUE(got->earlier.has_value());
+  EXPECT_EQ(got->earlier->id, kims);
+  ASSERT_TRUE(got->therapist.has_value());
+  EXPECT_EQ(got->therapist->name, "Ana");
+  EXPECT_EQ(got->therapist->turnover_buffer, absl::Minutes(30));
+  ASSERT_TRUE(got->athlete.has_value());
+  EXPECT_EQ(got->athlete->name, "Kim");
+  EXPECT_THAT(Ids(got->events), ElementsAre(race));
+  EXPECT_THAT(Ids(got->injuries), ElementsAre(knee));
+  EXPECT_THAT(Ids(got->athlete_sessions), ElementsAre(kims));
+  EXPECT_THAT(Ids(got->therapist_sessions), ElementsAre(anas));
+
+  // The same as the single reads make it (the default implementation).
+  auto single =
+      ReadValue([&](Reader& r) { return r.Reader::GetSessionContext(q); });
+  ASSERT_THAT(single, IsOk());
+  ASSERT_TRUE(single->earlier.has_value() && single->therapist.has_value());
+  EXPECT_EQ(single->earlier->id, got->earlier->id);
+  EXPECT_EQ(single->therapist->hours.size(), got->therapist->hours.size());
+  EXPECT_EQ(single->therapist->modalities, got->therapist->modalities);
+  EXPECT_THAT(Ids(single->events), ElementsAreArray(Ids(got->events)));
+  EXPECT_THAT(Ids(single->athlete_sessions),
+              ElementsAreArray(Ids(got->athlete_sessions)));
+  EXPECT_THAT(Ids(single->therapist_sessions),
+              ElementsAreArray(Ids(got->therapist_sessions)));
+}
+
+TEST_P(SessionContextTest, MissingTherapistAndAthleteAreNullopt) {
+  SessionQuery q;
+  q.athlete_id = 41;
+  q.therapist_id = 42;
+  q.start = kT0;
+  q.end = kT0 + absl::Hours(1);
+  q.from = kT0 - absl::Hours(72);
+  q.to = kT0 + absl::Hours(72);
+  auto got = ReadValue([&](Reader& r) { return r.GetSessionContext(q); });
+  ASSERT_THAT(got, IsOk());
+  EXPECT_FALSE(got->earlier.has_value());
+  EXPECT_FALSE(got->therapist.has_value());
+  EXPECT_FALSE(got->athlete.has_value());
+  EXPECT_THAT(got->therapist_sessions, IsEmpty());
 }
 
 }  // namespace

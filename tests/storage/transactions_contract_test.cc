@@ -361,7 +361,9 @@ TEST_P(TransactionsTest, WaitingWritersGiveUpAtTheirCallsDeadline) {
   std::thread holder([&] {
     EXPECT_THAT(
         store_->Write(Touches::Athlete(kim),
-                      [&](Transaction& tx) {
+                      [&](Transaction& tx) -> absl::Status {
+                        // Its locks are held from its first statement.
+                        CLINIC_RETURN_IF_ERROR(tx.GetAthlete(kim).status());
                         inside.Notify();
                         release.WaitForNotification();
                         return tx.InsertAthlete(MakeAthlete("First")).status();

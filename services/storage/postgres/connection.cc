@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "services/core/status_macros.h"
 
 namespace clinic::storage::postgres {
 namespace {
@@ -73,9 +74,12 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   // libpq counts whole seconds and takes at least 2.
   const std::string seconds =
       absl::StrCat(std::max<int64_t>(2, absl::ToInt64Seconds(timeout)));
+  // Every statement is prepared once and run many times with different
+  // values: plan it once too (PostgreSQL's default replans some each time).
   const char* keys[] = {"dbname", "connect_timeout", "application_name",
-                        nullptr};
-  const char* values[] = {uri.c_str(), seconds.c_str(), "clinicd", nullptr};
+                        "options", nullptr};
+  const char* values[] = {uri.c_str(), seconds.c_str(), "clinicd",
+                          "-c plan_cache_mode=force_generic_plan", nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   std::unique_ptr<Connection> c(new Connection(conn));
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
@@ -146,22 +150,90 @@ absl::Status Connection::Exec(const std::string& sql) {
   return Check(last, sql).status();
 }
 
-absl::StatusOr<Rows> Connection::Query(const std::string& sql,
-                                       const Params& params) {
-  auto it = prepared_.find(sql);
-  if (it == prepared_.end()) {
-    std::string name = absl::StrCat("s", prepared_.size() + 1);
-    absl::StatusOr<Rows> prepared =
-        Check(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr), sql);
-    if (!prepared.ok()) return prepared.status();
-    it = prepared_.emplace(sql, std::move(name)).first;
+bool Connection::Send(const Statement& s, std::vector<Command>& sent) {
+  const std::vector<const char*> values = s.params.values();
+  const std::vector<int> lengths = s.params.lengths();
+  if (!s.prepare) {
+    sent.push_back({});
+    return PQsendQueryParams(conn_, s.sql.c_str(), s.params.size(), nullptr,
+                             values.data(), lengths.data(),
+                             s.params.formats().data(),
+                             /*resultFormat=*/0) == 1;
   }
-  const std::vector<const char*> values = params.values();
-  const std::vector<int> lengths = params.lengths();
-  return Check(PQexecPrepared(conn_, it->second.c_str(), params.size(),
-                              values.data(), lengths.data(),
-                              params.formats().data(), /*resultFormat=*/0),
-               sql);
+  auto it = prepared_.find(s.sql);
+  if (it == prepared_.end()) {
+    it = prepared_.emplace(s.sql, absl::StrCat("s", ++statements_)).first;
+    sent.push_back({&it->first});
+    if (PQsendPrepare(conn_, it->second.c_str(), s.sql.c_str(), 0, nullptr) !=
+        1) {
+      return false;
+    }
+  }
+  sent.push_back({});
+  return PQsendQueryPrepared(conn_, it->second.c_str(), s.params.size(),
+                             values.data(), lengths.data(),
+                             s.params.formats().data(),
+                             /*resultFormat=*/0) == 1;
+}
+
+absl::StatusOr<std::vector<Rows>> Connection::Run(
+    const std::vector<Statement>& batch) {
+  if (PQenterPipelineMode(conn_) != 1) return Error(nullptr, "a batch");
+  std::vector<Command> sent;
+  bool queued = true;
+  for (const Statement& s : batch) {
+    if (!Send(s, sent)) {
+      queued = false;
+      break;
+    }
+  }
+  queued = queued && PQpipelineSync(conn_) == 1;
+
+  // Each command answers with one result and a null; the first that fails
+  // sets the batch's error, and those after it answer "aborted". Then the
+  // sync.
+  std::vector<Rows> out;
+  absl::Status status;
+  std::vector<std::string> unprepared;  // PREPAREs not known to have worked
+  for (const Command& command : sent) {
+    PGresult* result = queued ? PQgetResult(conn_) : nullptr;
+    if (result == nullptr) queued = false;  // the connection is lost
+    while (queued) {  // to the null that ends the command's results
+      PGresult* more = PQgetResult(conn_);
+      if (more == nullptr) break;
+      PQclear(more);
+    }
+    const bool aborted = PQresultStatus(result) == PGRES_PIPELINE_ABORTED;
+    absl::StatusOr<Rows> rows = Check(result, "a batch");
+    if (!rows.ok() && command.prepare != nullptr) {
+      unprepared.push_back(*command.prepare);
+    }
+    if (rows.ok() && command.prepare == nullptr) {
+      out.push_back(*std::move(rows));
+    } else if (!rows.ok() && !aborted && status.ok()) {
+      status = rows.status();
+    }
+  }
+  if (queued) {
+    PGresult* sync = PQgetResult(conn_);
+    queued = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+  }
+  if (status.ok() && (!queued || out.size() != batch.size())) {
+    status = Error(nullptr, "a batch");
+  }
+  for (const std::string& sql : unprepared) prepared_.erase(sql);
+  // Out of step with the server: only closing it is safe.
+  if (PQexitPipelineMode(conn_) != 1) broken_ = true;
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<Rows> Connection::Query(std::string sql, Params params) {
+  std::vector<Statement> batch;
+  batch.push_back({std::move(sql), std::move(params)});
+  CLINIC_ASSIGN_OR_RETURN(std::vector<Rows> rows, Run(batch));
+  return std::move(rows.front());
 }
 
 }  // namespace clinic::storage::postgres

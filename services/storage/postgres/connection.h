@@ -3,7 +3,8 @@
 //
 // Statements are prepared once per connection (on first use) and run with
 // text parameters, except bytes, which go in binary. Results come back as
-// text and are read with the typed getters of Rows.
+// text and are read with the typed getters of Rows. Several statements can
+// go in one round trip (libpq's pipeline mode): see Connection::Run.
 #ifndef CLINIC_SERVICES_STORAGE_POSTGRES_CONNECTION_H_
 #define CLINIC_SERVICES_STORAGE_POSTGRES_CONNECTION_H_
 
@@ -85,6 +86,15 @@ class Params {
   std::vector<int> formats_;
 };
 
+// One statement of a batch (Connection::Run).
+struct Statement {
+  std::string sql;
+  Params params;
+  // False for SQL with its values written in (BEGIN, SET, locks on given
+  // ids): it runs unnamed rather than being kept prepared.
+  bool prepare = true;
+};
+
 // The rows of a finished statement (owns the PGresult).
 class Rows {
  public:
@@ -148,15 +158,19 @@ class Connection {
   // trip (BEGIN, settings, locks).
   absl::Status Exec(const std::string& sql);
 
-  // Runs `sql` (prepared on this connection on first use) with `params`.
-  // Errors: UNAVAILABLE when the connection is lost, DEADLINE_EXCEEDED when
-  // the statement timed out, INTERNAL otherwise; each carries the server's
-  // SQLSTATE and constraint (see ServerErrorOf).
-  absl::StatusOr<Rows> Query(const std::string& sql,
-                             const Params& params = Params());
+  // Runs the statements of `batch` in order, sent together and answered
+  // together: one round trip however many there are. The first that fails
+  // fails the batch, and those after it do not run. Errors: UNAVAILABLE
+  // when the connection is lost, DEADLINE_EXCEEDED when a statement timed
+  // out, INTERNAL otherwise; each carries the server's SQLSTATE and
+  // constraint (see ServerErrorOf).
+  absl::StatusOr<std::vector<Rows>> Run(const std::vector<Statement>& batch);
+
+  // Runs one statement (prepared on this connection on first use).
+  absl::StatusOr<Rows> Query(std::string sql, Params params = Params());
 
   // False once the connection is lost; the pool then drops it.
-  bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+  bool healthy() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
   bool in_transaction() const {
     return PQtransactionStatus(conn_) != PQTRANS_IDLE;
   }
@@ -170,9 +184,18 @@ class Connection {
   // The error of `result` (which may be null: the connection failed).
   absl::Status Error(const PGresult* result, absl::string_view context) const;
   absl::StatusOr<Rows> Check(PGresult* result, absl::string_view context);
+  // A command sent in a batch: a statement, or the PREPARE of one.
+  struct Command {
+    const std::string* prepare = nullptr;  // the SQL prepared, if a PREPARE
+  };
+  // Queues `s` in the pipeline (after its PREPARE if it has none yet),
+  // adding to `sent`; false when libpq could not.
+  bool Send(const Statement& s, std::vector<Command>& sent);
 
   PGconn* const conn_;
   std::unordered_map<std::string, std::string> prepared_;  // sql -> name
+  int64_t statements_ = 0;                                 // names given so far
+  bool broken_ = false;
 };
 
 }  // namespace clinic::storage::postgres

@@ -17,62 +17,67 @@ namespace clinic::storage {
 namespace {
 
 using postgres::Connection;
+using postgres::Params;
 using postgres::PgTransaction;
+using postgres::Statement;
 
-// Sets the transaction's statements to end by the call's deadline; empty
-// when the call has none. DEADLINE_EXCEEDED when it has passed.
-absl::StatusOr<std::string> StatementTimeout() {
+// BEGIN `mode`, then the setting that ends the transaction's statements by
+// the call's deadline (when it has one). DEADLINE_EXCEEDED when that has
+// passed.
+absl::StatusOr<std::vector<Statement>> Begin(const std::string& mode) {
+  std::vector<Statement> begin;
+  begin.push_back({absl::StrCat("BEGIN", mode), Params(), /*prepare=*/false});
   const absl::Time deadline = core::CallDeadline::Current();
-  if (deadline == absl::InfiniteFuture()) return std::string();
+  if (deadline == absl::InfiniteFuture()) return begin;
   const int64_t ms = absl::ToInt64Milliseconds(deadline - absl::Now());
   if (ms <= 0) {
     return absl::DeadlineExceededError(
         "the call's deadline passed before the database was reached");
   }
-  return absl::StrCat("; SET LOCAL statement_timeout = ", ms);
+  begin.push_back({"SELECT set_config('statement_timeout', $1, true)",
+                   Params(absl::StrCat(ms))});
+  return begin;
 }
 
-// Locks what `t` declares, in one order on every replica (athletes, then
-// therapists, then tables), so that writes wait for each other
-// rather than deadlock. Ids are integers, never text, so they are written
-// into the SQL.
-std::string Locks(const Touches& t) {
-  std::vector<std::string> athletes;
-  std::vector<std::string> therapists;
-  if (t.athlete != 0) athletes.push_back(absl::StrCat(t.athlete));
-  if (t.therapist != 0) therapists.push_back(absl::StrCat(t.therapist));
+// Appends to `begin` the locks of what `t` declares, in one order on every
+// replica (athletes, then therapists, then tables), so that writes wait for
+// each other rather than deadlock. The SQL depends only on which kinds of
+// rows are named, so each shape is prepared once.
+void AddLocks(const Touches& t, std::vector<Statement>& begin) {
+  Statement athletes{"", Params()};
+  Statement therapists{"", Params()};
+  const auto name = [](Statement& s, std::string id) {
+    absl::StrAppend(&s.sql, s.sql.empty() ? "" : ", ", id);
+  };
+  if (t.athlete != 0) name(athletes, athletes.params.Add(t.athlete));
+  if (t.therapist != 0) name(therapists, therapists.params.Add(t.therapist));
   if (t.booking != 0) {
-    athletes.push_back(absl::StrCat(
-        "(SELECT athlete_id FROM bookings WHERE id = ", t.booking, ")"));
-    therapists.push_back(absl::StrCat(
-        "(SELECT therapist_id FROM bookings WHERE id = ", t.booking, ")"));
+    name(athletes, absl::StrCat("(SELECT athlete_id FROM bookings WHERE id = ",
+                                athletes.params.Add(t.booking), ")"));
+    name(therapists,
+         absl::StrCat("(SELECT therapist_id FROM bookings WHERE id = ",
+                      therapists.params.Add(t.booking), ")"));
   }
   if (t.event != 0) {
-    athletes.push_back(absl::StrCat(
-        "(SELECT athlete_id FROM events WHERE id = ", t.event, ")"));
+    name(athletes, absl::StrCat("(SELECT athlete_id FROM events WHERE id = ",
+                                athletes.params.Add(t.event), ")"));
   }
   if (t.injury != 0) {
-    athletes.push_back(absl::StrCat(
-        "(SELECT athlete_id FROM injuries WHERE id = ", t.injury, ")"));
+    name(athletes, absl::StrCat("(SELECT athlete_id FROM injuries WHERE id = ",
+                                athletes.params.Add(t.injury), ")"));
   }
-  std::string sql;
-  if (!athletes.empty()) {
-    absl::StrAppend(&sql, "; SELECT 1 FROM athletes WHERE id IN (",
-                    absl::StrJoin(athletes, ", "),
-                    ") ORDER BY id FOR NO KEY UPDATE");
+  for (auto [table, rows] : {std::pair("athletes", &athletes),
+                             std::pair("therapists", &therapists)}) {
+    if (rows->sql.empty()) continue;
+    rows->sql = absl::StrCat("SELECT 1 FROM ", table, " WHERE id IN (",
+                             rows->sql, ") ORDER BY id FOR NO KEY UPDATE");
+    begin.push_back(std::move(*rows));
   }
-  if (!therapists.empty()) {
-    absl::StrAppend(&sql, "; SELECT 1 FROM therapists WHERE id IN (",
-                    absl::StrJoin(therapists, ", "),
-                    ") ORDER BY id FOR NO KEY UPDATE");
-  }
-  if (t.users) {
-    absl::StrAppend(&sql, "; LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE");
-  }
-  if (t.settings) {
-    absl::StrAppend(&sql, "; LOCK TABLE settings IN SHARE ROW EXCLUSIVE MODE");
-  }
-  return sql;
+  const auto lock = [&](const char* sql) {
+    begin.push_back({sql, Params(), /*prepare=*/false});
+  };
+  if (t.users) lock("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE");
+  if (t.settings) lock("LOCK TABLE settings IN SHARE ROW EXCLUSIVE MODE");
 }
 
 // A race the transaction could not have seen: running it again decides on
@@ -159,34 +164,25 @@ void PostgresStore::Release(std::unique_ptr<Connection> conn) {
   idle_.push_back(std::move(conn));
 }
 
-absl::StatusOr<std::unique_ptr<Connection>> PostgresStore::Begin(
-    const std::string& begin) {
+template <typename Fn>
+absl::Status PostgresStore::Run(std::vector<Statement> begin, Fn fn) {
   // Every pooled connection may have been cut by a database restart; one
   // more attempt than the pool holds reaches a fresh one.
   absl::Status status;
   for (int attempt = 0; attempt <= options_.pool_size; ++attempt) {
     CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Acquire());
-    status = conn->Exec(begin);
-    if (status.ok()) return conn;
+    PgTransaction tx(*conn, begin);
+    status = fn(tx);
     const bool lost = !conn->healthy();
-    Release(std::move(conn));
+    if (status.ok() && conn->transaction_failed()) {
+      // PostgreSQL would answer COMMIT with a silent ROLLBACK.
+      status = absl::InternalError(
+          "a statement of the transaction failed, but the write went on");
+    }
+    if (status.ok() && tx.begun()) status = conn->Exec("COMMIT");
+    Release(std::move(conn));  // rolls back what did not commit
     if (!lost) return status;
   }
-  return status;
-}
-
-template <typename Fn>
-absl::Status PostgresStore::RunOnce(const std::string& begin, Fn fn) {
-  CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Begin(begin));
-  PgTransaction tx(*conn);
-  absl::Status status = fn(tx);
-  if (status.ok() && conn->transaction_failed()) {
-    // PostgreSQL would answer COMMIT with a silent ROLLBACK.
-    status = absl::InternalError(
-        "a statement of the transaction failed, but the write went on");
-  }
-  if (status.ok()) status = conn->Exec("COMMIT");
-  Release(std::move(conn));  // rolls back what did not commit
   return status;
 }
 
@@ -194,9 +190,9 @@ absl::Status PostgresStore::Write(
     const Touches& touches, absl::FunctionRef<absl::Status(Transaction&)> fn) {
   absl::Status status;
   for (int attempt = 1; attempt <= kMaxWriteAttempts; ++attempt) {
-    CLINIC_ASSIGN_OR_RETURN(const std::string timeout, StatementTimeout());
-    status = RunOnce(absl::StrCat("BEGIN", timeout, Locks(touches)),
-                     [&](PgTransaction& tx) { return fn(tx); });
+    CLINIC_ASSIGN_OR_RETURN(std::vector<Statement> begin, Begin(""));
+    AddLocks(touches, begin);
+    status = Run(std::move(begin), [&](PgTransaction& tx) { return fn(tx); });
     if (!LostRace(status)) return status;
     // Jittered exponential backoff, so the losers do not collide again.
     thread_local absl::BitGen gen;
@@ -209,10 +205,9 @@ absl::Status PostgresStore::Write(
 }
 
 absl::Status PostgresStore::Read(absl::FunctionRef<absl::Status(Reader&)> fn) {
-  CLINIC_ASSIGN_OR_RETURN(const std::string timeout, StatementTimeout());
-  return RunOnce(
-      absl::StrCat("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeout),
-      [&](PgTransaction& tx) { return fn(tx); });
+  CLINIC_ASSIGN_OR_RETURN(std::vector<Statement> begin,
+                          Begin(" ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  return Run(std::move(begin), [&](PgTransaction& tx) { return fn(tx); });
 }
 
 }  // namespace clinic::storage

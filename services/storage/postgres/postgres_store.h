@@ -35,6 +35,7 @@ namespace clinic::storage {
 
 namespace postgres {
 class Connection;
+struct Statement;
 }  // namespace postgres
 
 class PostgresStore final : public Store {
@@ -63,15 +64,12 @@ class PostgresStore final : public Store {
   PostgresStore(std::string uri, Options options, std::string id,
                 std::unique_ptr<postgres::Connection> first);
 
-  // A connection inside a transaction begun with `begin` (BEGIN and what
-  // follows it in one round trip). A pooled connection the server dropped
-  // is replaced.
-  absl::StatusOr<std::unique_ptr<postgres::Connection>> Begin(
-      const std::string& begin);
-  // Runs `fn` in a transaction begun with `begin`; commits when it
-  // succeeds.
+  // Runs `fn` in a transaction begun with `begin` (BEGIN, settings and
+  // locks, sent with its first statement); commits when it succeeds. A
+  // connection the server dropped (a pooled one after a database restart)
+  // is replaced and `fn` runs again: nothing it did was committed.
   template <typename Fn>
-  absl::Status RunOnce(const std::string& begin, Fn fn);
+  absl::Status Run(std::vector<postgres::Statement> begin, Fn fn);
 
   absl::StatusOr<std::unique_ptr<postgres::Connection>> Acquire();
   void Release(std::unique_ptr<postgres::Connection> conn);

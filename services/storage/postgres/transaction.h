@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -22,7 +23,14 @@ namespace clinic::storage::postgres {
 // Valid only for the duration of one Read/Write callback.
 class PgTransaction final : public Transaction {
  public:
-  explicit PgTransaction(Connection& c) : c_(c) {}
+  // `begin` (BEGIN, its settings and locks) goes with the first statement
+  // the callback runs, in the same round trip.
+  PgTransaction(Connection& c, std::vector<Statement> begin)
+      : c_(c), begin_(std::move(begin)) {}
+
+  // Whether `begin` was sent: until then the connection holds no
+  // transaction, and a callback that ran nothing has nothing to commit.
+  bool begun() const { return begin_.empty(); }
 
   absl::StatusOr<core::Therapist> GetTherapist(Id id) override;
   absl::StatusOr<std::vector<core::Therapist>> ListTherapists(
@@ -54,6 +62,9 @@ class PgTransaction final : public Transaction {
       const std::string& target, const PageRequest& page) override;
   absl::StatusOr<std::optional<std::string>> GetSetting(
       const std::string& name) override;
+  // One round trip.
+  absl::StatusOr<SessionContext> GetSessionContext(
+      const SessionQuery& q) override;
 
   absl::StatusOr<Id> InsertTherapist(const core::Therapist& t) override;
   absl::Status UpdateTherapist(const core::Therapist& t) override;
@@ -100,7 +111,13 @@ class PgTransaction final : public Transaction {
   // An exclusion violation of bookings as the busy error of the contract.
   absl::Status BusyOr(absl::Status status, const core::Booking& b);
 
+  // Runs `batch` on the connection, after `begin_` if it has not run.
+  absl::StatusOr<std::vector<Rows>> Run(std::vector<Statement> batch);
+  absl::StatusOr<Rows> Query(Statement statement);
+  absl::StatusOr<Rows> Query(std::string sql, Params params = Params());
+
   Connection& c_;
+  std::vector<Statement> begin_;
 };
 
 }  // namespace clinic::storage::postgres
