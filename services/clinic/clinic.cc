@@ -268,8 +268,9 @@ storage::SessionQuery Clinic::QueryOf(
 absl::StatusOr<core::Verdict> Clinic::Evaluate(
     const storage::SessionQuery& q, storage::SessionContext c,
     const core::SessionRequest& session) {
-  if (!c.therapist)
+  if (!c.therapist) {
     return core::NotFoundError(IdKind::kTherapist, q.therapist_id);
+  }
   if (!c.athlete) return core::NotFoundError(IdKind::kAthlete, q.athlete_id);
   const core::Calendar calendar(std::move(c.events));
   core::BookingContext ctx;

@@ -46,7 +46,7 @@ absl::StatusOr<std::vector<Statement>> Begin(const std::string& mode) {
 void AddLocks(const Touches& t, std::vector<Statement>& begin) {
   Statement athletes{"", Params()};
   Statement therapists{"", Params()};
-  const auto name = [](Statement& s, std::string id) {
+  const auto name = [](Statement& s, const std::string& id) {
     absl::StrAppend(&s.sql, s.sql.empty() ? "" : ", ", id);
   };
   if (t.athlete != 0) name(athletes, athletes.params.Add(t.athlete));
@@ -165,7 +165,7 @@ void PostgresStore::Release(std::unique_ptr<Connection> conn) {
 }
 
 template <typename Fn>
-absl::Status PostgresStore::Run(std::vector<Statement> begin, Fn fn) {
+absl::Status PostgresStore::Run(const std::vector<Statement>& begin, Fn fn) {
   // Every pooled connection may have been cut by a database restart; one
   // more attempt than the pool holds reaches a fresh one.
   absl::Status status;
@@ -192,7 +192,7 @@ absl::Status PostgresStore::Write(
   for (int attempt = 1; attempt <= kMaxWriteAttempts; ++attempt) {
     CLINIC_ASSIGN_OR_RETURN(std::vector<Statement> begin, Begin(""));
     AddLocks(touches, begin);
-    status = Run(std::move(begin), [&](PgTransaction& tx) { return fn(tx); });
+    status = Run(begin, [&](PgTransaction& tx) { return fn(tx); });
     if (!LostRace(status)) return status;
     // Jittered exponential backoff, so the losers do not collide again.
     thread_local absl::BitGen gen;
@@ -207,7 +207,7 @@ absl::Status PostgresStore::Write(
 absl::Status PostgresStore::Read(absl::FunctionRef<absl::Status(Reader&)> fn) {
   CLINIC_ASSIGN_OR_RETURN(std::vector<Statement> begin,
                           Begin(" ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-  return Run(std::move(begin), [&](PgTransaction& tx) { return fn(tx); });
+  return Run(begin, [&](PgTransaction& tx) { return fn(tx); });
 }
 
 }  // namespace clinic::storage

@@ -69,7 +69,7 @@ class PostgresStore final : public Store {
   // connection the server dropped (a pooled one after a database restart)
   // is replaced and `fn` runs again: nothing it did was committed.
   template <typename Fn>
-  absl::Status Run(std::vector<postgres::Statement> begin, Fn fn);
+  absl::Status Run(const std::vector<postgres::Statement>& begin, Fn fn);
 
   absl::StatusOr<std::unique_ptr<postgres::Connection>> Acquire();
   void Release(std::unique_ptr<postgres::Connection> conn);
