@@ -305,6 +305,7 @@ absl::StatusOr<std::optional<core::Slot>> SlotFromPageToken(
 // --- Resources ------------------------------------------------------------
 
 void ToProto(const core::Therapist& t, v1::Therapist* out) {
+  out->set_clinic_id(core::FormatId(core::IdKind::kClinic, t.clinic_id));
   out->set_id(core::FormatId(core::IdKind::kTherapist, t.id));
   out->set_display_name(t.name);
   for (core::Modality m : t.modalities) out->add_modalities(ToProto(m));
@@ -363,6 +364,7 @@ void ToProto(const core::Injury& i, v1::Injury* out) {
 }
 
 void ToProto(const core::Booking& b, v1::Booking* out) {
+  out->set_clinic_id(core::FormatId(core::IdKind::kClinic, b.clinic_id));
   out->set_id(core::FormatId(core::IdKind::kBooking, b.id));
   out->set_athlete_id(core::FormatId(core::IdKind::kAthlete, b.athlete_id));
   out->set_therapist_id(

@@ -114,9 +114,10 @@ absl::Status AthleteService::AddEvent(const auth::Caller& caller,
   if (!req.has_start_time()) return InvalidField("start_time", "is required");
   CLINIC_ASSIGN_OR_RETURN(e.start,
                           api::MinuteFromProto(req.start_time(), "start_time"));
-  absl::Duration length = kind == core::EventKind::kRace
-                              ? clinic_->rules().default_race_duration
-                              : clinic_->rules().default_workout_duration;
+  absl::Duration length =
+      kind == core::EventKind::kRace
+          ? core::RuleTable::Defaults().default_race_duration
+          : core::RuleTable::Defaults().default_workout_duration;
   if (req.has_duration()) {
     CLINIC_ASSIGN_OR_RETURN(
         length, api::MinutesFromProto(req.duration(), "duration",

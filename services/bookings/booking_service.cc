@@ -281,6 +281,11 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
               IdFromProto(IdKind::kTherapist, req->therapist_id(),
                           "therapist_id"));
         }
+        if (!req->clinic_id().empty()) {
+          CLINIC_ASSIGN_OR_RETURN(
+              filter.clinic_id,
+              IdFromProto(IdKind::kClinic, req->clinic_id(), "clinic_id"));
+        }
         CLINIC_RETURN_IF_ERROR(api::TimeRangeFromProto(
             req->has_start_time() ? &req->start_time() : nullptr,
             req->has_end_time() ? &req->end_time() : nullptr, &filter.from,
@@ -310,14 +315,23 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
 }
 
 grpc::ServerUnaryReactor* BookingService::GetRules(
-    grpc::CallbackServerContext* ctx, const v1::GetRulesRequest*,
+    grpc::CallbackServerContext* ctx, const v1::GetRulesRequest* req,
     v1::RuleSet* resp) {
-  return Authorized(ctx, *accounts_, Method("GetRules"),
-                    [=](const auth::Caller& caller) -> absl::Status {
-                      api::ToProto(clinic_->rules(), resp);
-                      resp->set_time_zone(clinic_->zone().name());
-                      return absl::OkStatus();
-                    });
+  return Authorized(
+      ctx, *accounts_, Method("GetRules"),
+      [=](const auth::Caller& caller) -> absl::Status {
+        core::Id id = 0;
+        if (!req->clinic_id().empty()) {
+          CLINIC_ASSIGN_OR_RETURN(
+              id, IdFromProto(IdKind::kClinic, req->clinic_id(), "clinic_id"));
+        }
+        CLINIC_ASSIGN_OR_RETURN(id, clinic_->ClinicOrOnly(id, "clinic_id"));
+        CLINIC_ASSIGN_OR_RETURN(const std::shared_ptr<const Local> local,
+                                clinic_->LocalOf(id));
+        api::ToProto(local->rules, resp);
+        resp->set_time_zone(local->zone.name());
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* BookingService::ListAvailableSlots(
@@ -328,6 +342,15 @@ grpc::ServerUnaryReactor* BookingService::ListAvailableSlots(
       [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(SlotQuery q,
                                 SlotQueryFromProto(*req, clinic_->Now()));
+        if (q.therapist_id == 0) {
+          if (!req->clinic_id().empty()) {
+            CLINIC_ASSIGN_OR_RETURN(
+                q.clinic_id,
+                IdFromProto(IdKind::kClinic, req->clinic_id(), "clinic_id"));
+          }
+          CLINIC_ASSIGN_OR_RETURN(
+              q.clinic_id, clinic_->ClinicOrOnly(q.clinic_id, "clinic_id"));
+        }
         if (q.athlete_id != 0) {
           CLINIC_RETURN_IF_ERROR(caller.ForAthlete(q.athlete_id));
         }

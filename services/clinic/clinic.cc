@@ -66,13 +66,106 @@ BookingFilter ConfirmedOf(Id athlete_id, Id therapist_id, absl::Time from,
 }  // namespace
 
 Clinic::Clinic(storage::Store* store, cache::AvailabilityCache* cache,
-               const core::Clock* clock, core::RuleTable rules,
-               absl::TimeZone zone, absl::Duration cache_ttl)
+               const core::Clock* clock, absl::Duration cache_ttl)
     : store_(store),
       clock_(clock),
-      rules_(std::move(rules)),
-      zone_(zone),
-      slots_(store, cache, clock, &rules_, zone, cache_ttl) {}
+      defaults_{{}, absl::UTCTimeZone(), core::RuleTable::Defaults()},
+      slots_(store, cache, clock, &locales_, cache_ttl) {}
+
+// --- Clinics --------------------------------------------------------------
+
+absl::StatusOr<core::ClinicInfo> Clinic::CreateClinic(core::ClinicInfo c,
+                                                      const core::Actor& by) {
+  c.create_time = Now();
+  return InWrite(store_, Touches::Nothing(),
+                 [&](Transaction& tx) -> absl::StatusOr<core::ClinicInfo> {
+                   CLINIC_ASSIGN_OR_RETURN(c.id, tx.InsertClinic(c));
+                   CLINIC_RETURN_IF_ERROR(
+                       tx.InsertAuditEvent(
+                             auth::Audit(by, c.create_time, "clinic.create",
+                                         core::FormatId(IdKind::kClinic, c.id),
+                                         absl::StrCat(c.name, ", time zone ",
+                                                      c.time_zone)))
+                           .status());
+                   return c;
+                 });
+}
+
+absl::StatusOr<core::ClinicInfo> Clinic::GetClinic(Id id) {
+  return InRead(store_, [&](Reader& r) { return r.GetClinic(id); });
+}
+
+absl::StatusOr<std::vector<core::ClinicInfo>> Clinic::ListClinics(
+    const storage::PageRequest& page) {
+  return InRead(store_, [&](Reader& r) { return r.ListClinics(page); });
+}
+
+absl::StatusOr<core::ClinicInfo> Clinic::UpdateClinic(
+    Id id, absl::FunctionRef<absl::Status(core::ClinicInfo&)> change,
+    const core::Actor& by) {
+  return InWrite(
+      store_, Touches::Settings(),
+      [&](Transaction& tx) -> absl::StatusOr<core::ClinicInfo> {
+        CLINIC_ASSIGN_OR_RETURN(const core::ClinicInfo before,
+                                tx.GetClinic(id));
+        core::ClinicInfo c = before;
+        CLINIC_RETURN_IF_ERROR(change(c));
+        std::vector<std::string> changes;
+        if (c.name != before.name) {
+          changes.push_back(absl::StrCat("name ", before.name, " -> ", c.name));
+        }
+        if (c.time_zone != before.time_zone) {
+          BookingFilter ahead;
+          ahead.clinic_id = id;
+          ahead.from = Now();
+          ahead.confirmed_only = true;
+          CLINIC_ASSIGN_OR_RETURN(std::vector<Booking> sessions,
+                                  tx.ListBookings(ahead, {}, kAll));
+          if (!sessions.empty()) {
+            return core::WithReason(
+                absl::FailedPreconditionError(absl::StrCat(
+                    "clinic ", core::FormatId(IdKind::kClinic, id), " has ",
+                    sessions.size(),
+                    sessions.size() == 1 ? " session" : " sessions",
+                    " not yet ended that a new time zone would move in local "
+                    "time; cancel or finish them first")),
+                {core::kReasonClinicHasSessions,
+                 {{"sessions", absl::StrCat(sessions.size())}}});
+          }
+          changes.push_back(absl::StrCat("time zone ", before.time_zone, " -> ",
+                                         c.time_zone));
+        }
+        if (c.rules != before.rules) changes.push_back("rules replaced");
+        if (changes.empty()) return c;
+        CLINIC_RETURN_IF_ERROR(tx.UpdateClinic(c));
+        CLINIC_RETURN_IF_ERROR(
+            tx.InsertAuditEvent(auth::Audit(by, Now(), "clinic.update",
+                                            core::FormatId(IdKind::kClinic, id),
+                                            absl::StrJoin(changes, "; ")))
+                .status());
+        return c;
+      });
+}
+
+absl::StatusOr<std::shared_ptr<const Local>> Clinic::LocalOf(Id id) {
+  return InRead(store_, [&](Reader& r) { return LocalIn(r, id); });
+}
+
+absl::StatusOr<std::shared_ptr<const Local>> Clinic::LocalIn(Reader& r, Id id) {
+  CLINIC_ASSIGN_OR_RETURN(const core::ClinicInfo c, r.GetClinic(id));
+  return locales_.Of(c);
+}
+
+absl::StatusOr<Id> Clinic::ClinicOrOnly(Id id, absl::string_view field) {
+  if (id != 0) return id;
+  CLINIC_ASSIGN_OR_RETURN(std::vector<core::ClinicInfo> two,
+                          ListClinics({2, 0}));
+  if (two.size() == 1) return two.front().id;
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": a clinic id is required",
+                   two.empty() ? " (there are no clinics yet)"
+                               : " when there are several clinics"));
+}
 
 // --- Therapists -----------------------------------------------------------
 
@@ -92,10 +185,11 @@ absl::StatusOr<core::Therapist> Clinic::GetTherapist(Id id) {
 }
 
 absl::StatusOr<std::vector<core::Therapist>> Clinic::ListTherapists(
-    std::optional<core::Modality> offering, const storage::PageRequest& page) {
+    std::optional<core::Modality> offering, Id clinic_id,
+    const storage::PageRequest& page) {
   CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> list,
                           InRead(store_, [&](Reader& r) {
-                            return r.ListTherapists(offering, page);
+                            return r.ListTherapists(offering, clinic_id, page);
                           }));
   const absl::Time now = clock_->Now();
   for (core::Therapist& t : list) t = WithUpcomingTimeOff(std::move(t), now);
@@ -120,6 +214,8 @@ absl::StatusOr<core::TimeOff> Clinic::AddTimeOff(core::TimeOff t) {
       [&](Transaction& tx) -> absl::StatusOr<core::TimeOff> {
         CLINIC_ASSIGN_OR_RETURN(const core::Therapist therapist,
                                 tx.GetTherapist(t.therapist_id));
+        CLINIC_ASSIGN_OR_RETURN(const std::shared_ptr<const Local> local,
+                                LocalIn(tx, therapist.clinic_id));
         const absl::Time now = clock_->Now();
         int upcoming = 0;
         for (const core::TimeOff& other : therapist.time_off) {
@@ -128,7 +224,7 @@ absl::StatusOr<core::TimeOff> Clinic::AddTimeOff(core::TimeOff t) {
             return core::WithReason(
                 absl::FailedPreconditionError(absl::StrCat(
                     "time off overlaps ", id, " (",
-                    core::FormatSpan(other.start, other.end, zone_),
+                    core::FormatSpan(other.start, other.end, local->zone),
                     "); delete that one first, or choose another time")),
                 {core::kReasonTimeOffOverlaps, {{"time_off", id}}});
           }
@@ -183,9 +279,7 @@ absl::StatusOr<EventOutcome> Clinic::AddEvent(core::Event e) {
         CLINIC_ASSIGN_OR_RETURN(e.id, tx.InsertEvent(e));
         CLINIC_ASSIGN_OR_RETURN(
             std::vector<AtRiskSession> at_risk,
-            RefreshAtRisk(tx, e.athlete_id,
-                          e.start - core::ContextReachAfter(rules_),
-                          e.end + core::ContextReachBefore(rules_)));
+            RefreshAtRisk(tx, e.athlete_id, Now(), absl::InfiniteFuture()));
         EventOutcome out{e, {}};
         for (AtRiskSession& s : at_risk) {
           const bool caused_by_e = std::any_of(
@@ -201,9 +295,7 @@ absl::Status Clinic::DeleteEvent(Id event_id) {
   return store_->Write(Touches::Event(event_id), [&](Transaction& tx) {
     CLINIC_ASSIGN_OR_RETURN(core::Event e, tx.GetEvent(event_id));
     CLINIC_RETURN_IF_ERROR(tx.DeleteEvent(event_id));
-    return RefreshAtRisk(tx, e.athlete_id,
-                         e.start - core::ContextReachAfter(rules_),
-                         e.end + core::ContextReachBefore(rules_))
+    return RefreshAtRisk(tx, e.athlete_id, Now(), absl::InfiniteFuture())
         .status();
   });
 }
@@ -253,35 +345,64 @@ absl::StatusOr<std::vector<core::Injury>> Clinic::ListInjuries(Id athlete_id) {
 
 // --- Bookings -------------------------------------------------------------
 
-storage::SessionQuery Clinic::QueryOf(
-    Id athlete_id, Id therapist_id, const core::SessionRequest& session) const {
-  storage::SessionQuery q;
-  q.athlete_id = athlete_id;
-  q.therapist_id = therapist_id;
-  q.start = session.start;
-  q.end = session.end;
-  q.from = session.start - core::ContextReachBefore(rules_);
-  q.to = session.end + core::ContextReachAfter(rules_);
-  return q;
+absl::StatusOr<Clinic::Judgement> Clinic::Judge(
+    Reader& r, Id athlete_id, Id therapist_id,
+    absl::FunctionRef<core::SessionRequest(const Local&)> session_of,
+    Id request_user_id, const std::string& request_id) {
+  // A guess at the therapist's clinic as it was last seen, checked against
+  // the clinic read with the context: one read when it holds, two when the
+  // clinic changed or the therapist is new here.
+  Judgement j;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = clinic_of_.find(therapist_id);
+    if (it != clinic_of_.end()) j.local = locales_.Last(it->second);
+  }
+  for (int read = 0; read < 3; ++read) {
+    const Local& local = j.local != nullptr ? *j.local : defaults_;
+    j.session = session_of(local);
+    j.query.athlete_id = athlete_id;
+    j.query.therapist_id = therapist_id;
+    j.query.start = j.session.start;
+    j.query.end = j.session.end;
+    j.query.from = j.session.start - core::ContextReachBefore(local.rules);
+    j.query.to = j.session.end + core::ContextReachAfter(local.rules);
+    j.query.request_user_id = request_user_id;
+    j.query.request_id = request_id;
+    CLINIC_ASSIGN_OR_RETURN(j.context, r.GetSessionContext(j.query));
+    if (!j.context.therapist) {
+      return core::NotFoundError(IdKind::kTherapist, therapist_id);
+    }
+    if (!j.context.athlete) {
+      return core::NotFoundError(IdKind::kAthlete, athlete_id);
+    }
+    if (!j.context.clinic) {
+      return absl::InternalError(absl::StrCat(
+          "therapist ", core::FormatId(IdKind::kTherapist, therapist_id),
+          " has no clinic"));
+    }
+    if (j.local != nullptr && j.local->Matches(*j.context.clinic)) return j;
+    CLINIC_ASSIGN_OR_RETURN(j.local, locales_.Of(*j.context.clinic));
+    absl::MutexLock lock(&mu_);
+    clinic_of_[therapist_id] = j.context.clinic->id;
+  }
+  return absl::AbortedError(
+      "the therapist's clinic kept changing while the session was judged");
 }
 
-absl::StatusOr<core::Verdict> Clinic::Evaluate(
-    const storage::SessionQuery& q, storage::SessionContext c,
-    const core::SessionRequest& session) {
-  if (!c.therapist) {
-    return core::NotFoundError(IdKind::kTherapist, q.therapist_id);
-  }
-  if (!c.athlete) return core::NotFoundError(IdKind::kAthlete, q.athlete_id);
-  const core::Calendar calendar(std::move(c.events));
+core::Verdict Clinic::Evaluate(Judgement& j,
+                               const core::SessionRequest& session,
+                               absl::Time now) {
+  const core::Calendar calendar(std::move(j.context.events));
   core::BookingContext ctx;
-  ctx.now = Now();
-  ctx.therapist = &*c.therapist;
-  ctx.athlete = &*c.athlete;
+  ctx.now = now;
+  ctx.therapist = &*j.context.therapist;
+  ctx.athlete = &*j.context.athlete;
   ctx.calendar = &calendar;
-  ctx.injuries = std::move(c.injuries);
-  ctx.athlete_sessions = std::move(c.athlete_sessions);
-  ctx.therapist_sessions = std::move(c.therapist_sessions);
-  return core::Evaluate(rules_, zone_, session, ctx);
+  ctx.injuries = std::move(j.context.injuries);
+  ctx.athlete_sessions = std::move(j.context.athlete_sessions);
+  ctx.therapist_sessions = std::move(j.context.therapist_sessions);
+  return core::Evaluate(j.local->rules, j.local->zone, session, ctx);
 }
 
 absl::StatusOr<std::vector<AtRiskSession>> Clinic::RefreshAtRisk(
@@ -293,11 +414,20 @@ absl::StatusOr<std::vector<AtRiskSession>> Clinic::RefreshAtRisk(
       tx.ListBookings(ConfirmedOf(athlete_id, 0, std::max(from, now), to), {},
                       kAll));
   if (sessions.empty()) return std::vector<AtRiskSession>{};
-  CLINIC_ASSIGN_OR_RETURN(
-      std::vector<core::Event> events,
-      tx.ListEvents(athlete_id,
-                    sessions.front().start - core::ContextReachBefore(rules_),
-                    sessions.back().end + core::ContextReachAfter(rules_)));
+  // Each session is judged by its clinic's rules, in its clinic's zone.
+  absl::flat_hash_map<Id, std::shared_ptr<const Local>> locals;
+  absl::Time lo = absl::InfiniteFuture();
+  absl::Time hi = absl::InfinitePast();
+  for (const Booking& b : sessions) {
+    std::shared_ptr<const Local>& local = locals[b.clinic_id];
+    if (local == nullptr) {
+      CLINIC_ASSIGN_OR_RETURN(local, LocalIn(tx, b.clinic_id));
+    }
+    lo = std::min(lo, b.start - core::ContextReachBefore(local->rules));
+    hi = std::max(hi, b.end + core::ContextReachAfter(local->rules));
+  }
+  CLINIC_ASSIGN_OR_RETURN(std::vector<core::Event> events,
+                          tx.ListEvents(athlete_id, lo, hi));
   const core::Calendar calendar(std::move(events));
   core::BookingContext ctx;
   ctx.now = now;
@@ -309,8 +439,9 @@ absl::StatusOr<std::vector<AtRiskSession>> Clinic::RefreshAtRisk(
   std::vector<AtRiskSession> at_risk;
   for (Booking& b : sessions) {
     if (b.start <= now) continue;
+    const Local& local = *locals[b.clinic_id];
     std::vector<core::Finding> violations =
-        core::AthleteViolations(rules_, zone_, b, ctx);
+        core::AthleteViolations(local.rules, local.zone, b, ctx);
     const std::string reason = JoinMessages(violations);
     if (b.at_risk != !violations.empty() || b.at_risk_reason != reason) {
       b.at_risk = !violations.empty();
@@ -324,20 +455,21 @@ absl::StatusOr<std::vector<AtRiskSession>> Clinic::RefreshAtRisk(
 }
 
 absl::StatusOr<core::Verdict> Clinic::Check(const SessionSpec& spec) {
-  const core::SessionRequest session = SessionOf(spec);
-  const storage::SessionQuery q =
-      QueryOf(spec.athlete_id, spec.therapist_id, session);
   return InRead(store_, [&](Reader& r) -> absl::StatusOr<core::Verdict> {
-    CLINIC_ASSIGN_OR_RETURN(storage::SessionContext c, r.GetSessionContext(q));
-    return Evaluate(q, std::move(c), session);
+    CLINIC_ASSIGN_OR_RETURN(
+        Judgement j,
+        Judge(r, spec.athlete_id, spec.therapist_id,
+              [&](const Local& local) { return SessionOf(spec, local); }));
+    return Evaluate(j, j.session, Now());
   });
 }
 
-core::SessionRequest Clinic::SessionOf(const SessionSpec& spec) const {
+core::SessionRequest Clinic::SessionOf(const SessionSpec& spec,
+                                       const Local& local) {
   core::SessionRequest s;
   s.modality = spec.modality;
   s.start = spec.start;
-  const core::ModalityRule* rule = rules_.Find(spec.modality);
+  const core::ModalityRule* rule = local.rules.Find(spec.modality);
   s.end =
       spec.start + spec.duration.value_or(rule ? rule->length : absl::Hours(1));
   return s;
@@ -346,29 +478,27 @@ core::SessionRequest Clinic::SessionOf(const SessionSpec& spec) const {
 absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
                                             const std::string& request_id,
                                             const core::Actor& by) {
-  const core::SessionRequest session = SessionOf(spec);
-  Booking b;
-  b.athlete_id = spec.athlete_id;
-  b.therapist_id = spec.therapist_id;
-  b.modality = spec.modality;
-  b.start = session.start;
-  b.end = session.end;
-  b.request_id = request_id;
-  b.request_user_id = by.user_id;
-  b.request_hash = Fingerprint(b);
-
-  storage::SessionQuery q =
-      QueryOf(spec.athlete_id, spec.therapist_id, session);
-  q.request_user_id = by.user_id;
-  q.request_id = request_id;
   return InWrite(
       store_, Touches::Session(spec.athlete_id, spec.therapist_id),
       [&](Transaction& tx) -> absl::StatusOr<Reservation> {
+        CLINIC_ASSIGN_OR_RETURN(
+            Judgement j,
+            Judge(
+                tx, spec.athlete_id, spec.therapist_id,
+                [&](const Local& local) { return SessionOf(spec, local); },
+                by.user_id, request_id));
+        Booking b;
+        b.athlete_id = spec.athlete_id;
+        b.therapist_id = spec.therapist_id;
+        b.modality = spec.modality;
+        b.start = j.session.start;
+        b.end = j.session.end;
+        b.request_id = request_id;
+        b.request_user_id = by.user_id;
+        b.request_hash = Fingerprint(b);
         Reservation out;
-        CLINIC_ASSIGN_OR_RETURN(storage::SessionContext c,
-                                tx.GetSessionContext(q));
-        if (c.earlier) {
-          const Booking first = *c.earlier;
+        if (j.context.earlier) {
+          const Booking first = *j.context.earlier;
           if (first.request_hash != b.request_hash) {
             const std::string booking =
                 core::FormatId(IdKind::kBooking, first.id);
@@ -381,19 +511,17 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
                 {core::kReasonRequestIdReused, {{"booking", booking}}});
           }
           // A retry: the first answer again, with its warnings.
-          core::SessionRequest again = session;
+          core::SessionRequest again = j.session;
           again.booking_id = first.id;
-          CLINIC_ASSIGN_OR_RETURN(core::Verdict v,
-                                  Evaluate(q, std::move(c), again));
-          out.verdict.warnings = std::move(v.warnings);
+          out.verdict.warnings = Evaluate(j, again, Now()).warnings;
           out.booking = first;
           return out;
         }
-        CLINIC_ASSIGN_OR_RETURN(out.verdict,
-                                Evaluate(q, std::move(c), session));
+        out.verdict = Evaluate(j, j.session, Now());
         if (!out.verdict.allowed()) return out;
         b.create_time = b.update_time = Now();
         CLINIC_ASSIGN_OR_RETURN(b.id, tx.InsertBooking(b));
+        b.clinic_id = j.local->info.id;
         CLINIC_RETURN_IF_ERROR(
             tx
                 .InsertAuditEvent(auth::Audit(
@@ -401,8 +529,8 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
                     core::FormatId(IdKind::kBooking, b.id),
                     absl::StrCat(
                         core::SessionNoun(b.modality), " ",
-                        core::FormatSpan(b.start, b.end, zone_), " for ",
-                        core::FormatId(IdKind::kAthlete, b.athlete_id),
+                        core::FormatSpan(b.start, b.end, j.local->zone),
+                        " for ", core::FormatId(IdKind::kAthlete, b.athlete_id),
                         " with ",
                         core::FormatId(IdKind::kTherapist, b.therapist_id))))
                 .status());
@@ -431,16 +559,15 @@ absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id, absl::Time start,
         session.start = start;
         session.end = start + (b.end - b.start);
         session.booking_id = b.id;
-        const storage::SessionQuery q =
-            QueryOf(b.athlete_id, b.therapist_id, session);
-        CLINIC_ASSIGN_OR_RETURN(storage::SessionContext c,
-                                tx.GetSessionContext(q));
-        CLINIC_ASSIGN_OR_RETURN(out.verdict,
-                                Evaluate(q, std::move(c), session));
+        CLINIC_ASSIGN_OR_RETURN(Judgement j,
+                                Judge(tx, b.athlete_id, b.therapist_id,
+                                      [&](const Local&) { return session; }));
+        out.verdict = Evaluate(j, session, Now());
         if (!out.verdict.allowed()) return out;
+        const absl::TimeZone zone = j.local->zone;
         const std::string moved = absl::StrCat(
-            "from ", core::FormatSpan(b.start, b.end, zone_), " to ",
-            core::FormatSpan(session.start, session.end, zone_));
+            "from ", core::FormatSpan(b.start, b.end, zone), " to ",
+            core::FormatSpan(session.start, session.end, zone));
         b.start = session.start;
         b.end = session.end;
         b.at_risk = false;
@@ -469,12 +596,14 @@ absl::StatusOr<Booking> Clinic::Cancel(Id booking_id, std::string reason,
         b.at_risk_reason.clear();
         b.update_time = Now();
         CLINIC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+        CLINIC_ASSIGN_OR_RETURN(const std::shared_ptr<const Local> local,
+                                LocalIn(tx, b.clinic_id));
         CLINIC_RETURN_IF_ERROR(
             tx
                 .InsertAuditEvent(auth::Audit(
                     by, b.update_time, "booking.cancel",
                     core::FormatId(IdKind::kBooking, b.id),
-                    absl::StrCat(core::FormatSpan(b.start, b.end, zone_),
+                    absl::StrCat(core::FormatSpan(b.start, b.end, local->zone),
                                  b.cancel_reason.empty() ? "" : ": ",
                                  b.cancel_reason)))
                 .status());

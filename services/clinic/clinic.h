@@ -6,14 +6,20 @@
 #ifndef CLINIC_SERVICES_CLINIC_CLINIC_H_
 #define CLINIC_SERVICES_CLINIC_CLINIC_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/cache/availability_cache.h"
+#include "services/clinic/locales.h"
 #include "services/clinic/slot_finder.h"
 #include "services/core/clock.h"
 #include "services/core/rule_table.h"
@@ -61,20 +67,38 @@ class Clinic {
   // `store`, `cache` and `clock` must outlive the Clinic. Cached
   // availability expires after `cache_ttl` unused (a safety net only).
   Clinic(storage::Store* store, cache::AvailabilityCache* cache,
-         const core::Clock* clock, core::RuleTable rules, absl::TimeZone zone,
-         absl::Duration cache_ttl = absl::Hours(1));
+         const core::Clock* clock, absl::Duration cache_ttl = absl::Hours(1));
 
-  const core::RuleTable& rules() const { return rules_; }
-  const absl::TimeZone& zone() const { return zone_; }
   absl::Time Now() const { return clock_->Now(); }
+
+  // Clinics. Zones and rules are checked by the caller first. Create and
+  // Update record in the audit log that `by` made the change.
+  absl::StatusOr<core::ClinicInfo> CreateClinic(core::ClinicInfo c,
+                                                const core::Actor& by);
+  absl::StatusOr<core::ClinicInfo> GetClinic(Id id);
+  absl::StatusOr<std::vector<core::ClinicInfo>> ListClinics(
+      const storage::PageRequest& page);
+  // Reads the clinic, applies `change`, stores. A new zone while the clinic
+  // has sessions not yet ended is FAILED_PRECONDITION (reason
+  // CLINIC_HAS_SESSIONS) naming how many would move in local time.
+  absl::StatusOr<core::ClinicInfo> UpdateClinic(
+      Id id, absl::FunctionRef<absl::Status(core::ClinicInfo&)> change,
+      const core::Actor& by);
+  // Clinic `id` with its zone and parsed rules.
+  absl::StatusOr<std::shared_ptr<const Local>> LocalOf(Id id);
+  // `id` when not 0, else the only clinic; INVALID_ARGUMENT naming `field`
+  // when there are several (or none).
+  absl::StatusOr<Id> ClinicOrOnly(Id id, absl::string_view field);
 
   // Therapists. The caller fills in defaults (turnover buffer) first. The
   // therapists GetTherapist, ListTherapists and UpdateTherapist return hold
   // only the time off not ended by Now(); the rest stays in the store.
   absl::StatusOr<core::Therapist> CreateTherapist(core::Therapist t);
   absl::StatusOr<core::Therapist> GetTherapist(Id id);
+  // `clinic_id` 0: at every clinic.
   absl::StatusOr<std::vector<core::Therapist>> ListTherapists(
-      std::optional<core::Modality> offering, const storage::PageRequest& page);
+      std::optional<core::Modality> offering, Id clinic_id,
+      const storage::PageRequest& page);
   // Reads the therapist, applies `change`, validates nothing more, stores.
   absl::StatusOr<core::Therapist> UpdateTherapist(
       Id id, absl::FunctionRef<absl::Status(core::Therapist&)> change);
@@ -131,23 +155,38 @@ class Clinic {
       const SlotQuery& query) {
     return slots_.List(query);
   }
-  // Alternatives to `spec` for its athlete.
+  // Alternatives to `spec` for its athlete at the therapist's clinic.
   absl::StatusOr<std::vector<core::Slot>> Suggest(const SessionSpec& spec) {
     return slots_.Suggest(spec.athlete_id, spec.therapist_id, spec.modality,
                           spec.start);
   }
 
  private:
-  // What the rules need to read about `session` of the athlete with the
-  // therapist.
-  storage::SessionQuery QueryOf(Id athlete_id, Id therapist_id,
-                                const core::SessionRequest& session) const;
-  // The rules' verdict on `session` in context `c` (read for query `q`);
-  // NOT_FOUND when the therapist or the athlete is missing.
-  absl::StatusOr<core::Verdict> Evaluate(const storage::SessionQuery& q,
-                                         storage::SessionContext c,
-                                         const core::SessionRequest& session);
-  core::SessionRequest SessionOf(const SessionSpec& spec) const;
+  // A session with what the rules read about it, by the rules of the
+  // therapist's clinic as `r` sees them.
+  struct Judgement {
+    std::shared_ptr<const Local> local;  // the therapist's clinic
+    core::SessionRequest session;
+    storage::SessionQuery query;
+    storage::SessionContext context;
+  };
+  // Reads the judgement of the session `session_of` makes under a clinic's
+  // rules (its length may depend on them), of the athlete with the
+  // therapist; the request id's earlier booking too when `request_id` is
+  // not empty. NOT_FOUND when the therapist or the athlete is missing.
+  absl::StatusOr<Judgement> Judge(
+      storage::Reader& r, Id athlete_id, Id therapist_id,
+      absl::FunctionRef<core::SessionRequest(const Local&)> session_of,
+      Id request_user_id = 0, const std::string& request_id = "");
+  // The rules' verdict on the session of `j` (moved from).
+  static core::Verdict Evaluate(Judgement& j,
+                                const core::SessionRequest& session,
+                                absl::Time now);
+  // Clinic `id` with its zone and parsed rules, as `r` sees it.
+  absl::StatusOr<std::shared_ptr<const Local>> LocalIn(storage::Reader& r,
+                                                       Id id);
+  static core::SessionRequest SessionOf(const SessionSpec& spec,
+                                        const Local& local);
   // Re-checks the athlete's upcoming confirmed sessions intersecting
   // [from, to) after their calendar changed, stores each one's at-risk mark
   // and returns those at risk.
@@ -156,9 +195,13 @@ class Clinic {
 
   storage::Store* const store_;
   const core::Clock* const clock_;
-  const core::RuleTable rules_;
-  const absl::TimeZone zone_;
+  Locales locales_;
+  // The first guess for a therapist not seen yet (checked like any other).
+  const Local defaults_;
   SlotFinder slots_;
+  absl::Mutex mu_;
+  // Each therapist's clinic (which never changes), once seen.
+  absl::flat_hash_map<Id, Id> clinic_of_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace clinic

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/core/ids.h"
 #include "services/core/rules.h"
 #include "services/core/status_macros.h"
 #include "services/core/suggestions.h"
@@ -55,29 +56,31 @@ absl::StatusOr<std::unique_ptr<AthleteRules>> LoadAthlete(
 }  // namespace
 
 SlotFinder::SlotFinder(storage::Store* store, cache::AvailabilityCache* cache,
-                       const core::Clock* clock, const core::RuleTable* rules,
-                       absl::TimeZone zone, absl::Duration ttl)
+                       const core::Clock* clock, Locales* locales,
+                       absl::Duration ttl)
     : store_(store),
       cache_(cache),
       clock_(clock),
-      rules_(rules),
-      zone_(zone),
+      locales_(locales),
       ttl_(ttl) {}
 
 absl::StatusOr<std::vector<std::vector<std::vector<Interval>>>>
-SlotFinder::FreeTime(storage::Reader& r,
+SlotFinder::FreeTime(storage::Reader& r, const Local& local,
                      const std::vector<core::Therapist>& therapists,
                      const std::vector<absl::CivilDay>& days) {
+  const absl::TimeZone& zone = local.zone;
   std::vector<std::string> keys;
   keys.reserve(therapists.size() * days.size());
   for (const core::Therapist& t : therapists) {
     for (absl::CivilDay day : days) {
-      // The store's id: several stores may share one cache. The generation
-      // is random per change, so a restored store never meets an entry of
-      // the timeline it left.
-      keys.push_back(absl::StrCat("avail:", store_->id(), ":", zone_.name(),
-                                  ":", t.id, ":", t.generation, ":",
-                                  absl::FormatCivilTime(day)));
+      // The clinic in a hash tag: a clinic's keys share one slot of a
+      // Redis Cluster. The store's id: several stores may share one cache.
+      // The generation is random per change, so a restored store never
+      // meets an entry of the timeline it left.
+      keys.push_back(absl::StrCat(
+          "avail:{", core::FormatId(core::IdKind::kClinic, local.info.id),
+          "}:", store_->id(), ":", zone.name(), ":", t.id, ":", t.generation,
+          ":", absl::FormatCivilTime(day)));
     }
   }
   const bool caching = ttl_ > absl::ZeroDuration();
@@ -103,13 +106,12 @@ SlotFinder::FreeTime(storage::Reader& r,
       if (!sessions.has_value()) {
         storage::BookingFilter theirs;
         theirs.therapist_id = therapists[i].id;
-        theirs.from = absl::FromCivil(days.front() - 1, zone_);
-        theirs.to = absl::FromCivil(days.back() + 2, zone_);
+        theirs.from = absl::FromCivil(days.front() - 1, zone);
+        theirs.to = absl::FromCivil(days.back() + 2, zone);
         theirs.confirmed_only = true;
         CLINIC_ASSIGN_OR_RETURN(sessions, r.ListBookings(theirs, {}, kAll));
       }
-      free[i][d] =
-          core::FreeIntervals(therapists[i], days[d], zone_, *sessions);
+      free[i][d] = core::FreeIntervals(therapists[i], days[d], zone, *sessions);
       fills.emplace_back(keys[k], core::EncodeIntervals(free[i][d]));
     }
   }
@@ -118,65 +120,79 @@ SlotFinder::FreeTime(storage::Reader& r,
 }
 
 absl::StatusOr<std::vector<Slot>> SlotFinder::List(const SlotQuery& q) {
+  std::shared_ptr<const Local> clinic;
+  return ListIn(q, &clinic);
+}
+
+absl::StatusOr<std::vector<Slot>> SlotFinder::ListIn(
+    const SlotQuery& q, std::shared_ptr<const Local>* clinic) {
   const absl::Time now = clock_->Now();
   std::vector<Slot> slots;
-  const absl::Status status =
-      store_->Read([&](storage::Reader& r) -> absl::Status {
-        std::vector<core::Therapist> therapists;
-        if (q.therapist_id != 0) {
-          CLINIC_ASSIGN_OR_RETURN(core::Therapist t,
-                                  r.GetTherapist(q.therapist_id));
-          therapists.push_back(std::move(t));
-        } else {
-          storage::PageRequest page{500, 0};
-          for (;;) {
-            CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> more,
-                                    r.ListTherapists(q.modality, page));
-            if (more.empty()) break;
-            page.after_id = more.back().id;
-            for (core::Therapist& t : more) therapists.push_back(std::move(t));
-          }
-        }
-        std::unique_ptr<AthleteRules> athlete;
-        if (q.athlete_id != 0) {
-          CLINIC_ASSIGN_OR_RETURN(athlete, LoadAthlete(r, *rules_, q.athlete_id,
-                                                       q.from, q.to, now));
-        }
-        const std::vector<absl::CivilDay> days =
-            core::LocalDays(q.from, q.to, zone_);
-        if (days.empty() || therapists.empty()) return absl::OkStatus();
-        CLINIC_ASSIGN_OR_RETURN(auto free, FreeTime(r, therapists, days));
+  const absl::Status status = store_->Read([&](storage::Reader& r)
+                                               -> absl::Status {
+    std::vector<core::Therapist> therapists;
+    core::Id clinic_id = q.clinic_id;
+    if (q.therapist_id != 0) {
+      CLINIC_ASSIGN_OR_RETURN(core::Therapist t,
+                              r.GetTherapist(q.therapist_id));
+      clinic_id = t.clinic_id;
+      therapists.push_back(std::move(t));
+    }
+    CLINIC_ASSIGN_OR_RETURN(const core::ClinicInfo info,
+                            r.GetClinic(clinic_id));
+    CLINIC_ASSIGN_OR_RETURN(*clinic, locales_->Of(info));
+    const Local& local = **clinic;
+    const core::RuleTable& rules = local.rules;
+    const absl::TimeZone& zone = local.zone;
+    if (q.therapist_id == 0) {
+      storage::PageRequest page{500, 0};
+      for (;;) {
+        CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> more,
+                                r.ListTherapists(q.modality, clinic_id, page));
+        if (more.empty()) break;
+        page.after_id = more.back().id;
+        for (core::Therapist& t : more) therapists.push_back(std::move(t));
+      }
+    }
+    std::unique_ptr<AthleteRules> athlete;
+    if (q.athlete_id != 0) {
+      CLINIC_ASSIGN_OR_RETURN(
+          athlete, LoadAthlete(r, rules, q.athlete_id, q.from, q.to, now));
+    }
+    const std::vector<absl::CivilDay> days =
+        core::LocalDays(q.from, q.to, zone);
+    if (days.empty() || therapists.empty()) return absl::OkStatus();
+    CLINIC_ASSIGN_OR_RETURN(auto free, FreeTime(r, local, therapists, days));
 
-        const absl::Time earliest = std::max(q.from, now + rules_->min_notice);
-        const absl::Time latest = std::min(q.to, now + rules_->horizon);
-        for (size_t i = 0; i < therapists.size(); ++i) {
-          const core::Therapist& t = therapists[i];
-          if (athlete) athlete->ctx.therapist = &t;
-          for (const core::ModalityRule& rule : rules_->modalities) {
-            if (!t.Offers(rule.modality) ||
-                (q.modality.has_value() && *q.modality != rule.modality)) {
-              continue;
+    const absl::Time earliest = std::max(q.from, now + rules.min_notice);
+    const absl::Time latest = std::min(q.to, now + rules.horizon);
+    for (size_t i = 0; i < therapists.size(); ++i) {
+      const core::Therapist& t = therapists[i];
+      if (athlete) athlete->ctx.therapist = &t;
+      for (const core::ModalityRule& rule : rules.modalities) {
+        if (!t.Offers(rule.modality) ||
+            (q.modality.has_value() && *q.modality != rule.modality)) {
+          continue;
+        }
+        for (const std::vector<Interval>& day : free[i]) {
+          for (absl::Time start : core::SlotStarts(
+                   day, rule.length, rules.slot_step, zone, earliest, latest)) {
+            if (start >= q.to) continue;
+            Slot slot{t.id, rule.modality, start, start + rule.length, {}};
+            if (athlete) {
+              core::Verdict v = core::Evaluate(
+                  rules, zone, {rule.modality, slot.start, slot.end, 0},
+                  athlete->ctx);
+              if (!v.allowed()) continue;
+              slot.warnings = std::move(v.warnings);
             }
-            for (const std::vector<Interval>& day : free[i]) {
-              for (absl::Time start :
-                   core::SlotStarts(day, rule.length, rules_->slot_step, zone_,
-                                    earliest, latest)) {
-                if (start >= q.to) continue;
-                Slot slot{t.id, rule.modality, start, start + rule.length, {}};
-                if (athlete) {
-                  core::Verdict v = core::Evaluate(
-                      *rules_, zone_, {rule.modality, slot.start, slot.end, 0},
-                      athlete->ctx);
-                  if (!v.allowed()) continue;
-                  slot.warnings = std::move(v.warnings);
-                }
-                slots.push_back(std::move(slot));
-              }
-            }
+            slots.push_back(std::move(slot));
           }
         }
-        return absl::OkStatus();
-      });
+      }
+    }
+    return absl::OkStatus();
+  });
   if (!status.ok()) return status;
   std::sort(slots.begin(), slots.end(), core::SlotBefore);
   return slots;
@@ -186,16 +202,25 @@ absl::StatusOr<std::vector<Slot>> SlotFinder::Suggest(core::Id athlete_id,
                                                       core::Id therapist_id,
                                                       core::Modality modality,
                                                       absl::Time start) {
-  const size_t wanted = static_cast<size_t>(rules_->max_suggestions);
-  if (wanted == 0) return std::vector<Slot>{};
-  SlotQuery q;  // every therapist offering the modality
+  SlotQuery q;  // every therapist of the clinic offering the modality
+  CLINIC_ASSIGN_OR_RETURN(
+      q.clinic_id,
+      storage::InRead(store_,
+                      [&](storage::Reader& r) -> absl::StatusOr<core::Id> {
+                        CLINIC_ASSIGN_OR_RETURN(const core::Therapist t,
+                                                r.GetTherapist(therapist_id));
+                        return t.clinic_id;
+                      }));
   q.modality = modality;
   q.athlete_id = athlete_id;
   q.from = start - kSuggestionReach;
   q.to = start + kSuggestionReach;
-  CLINIC_ASSIGN_OR_RETURN(std::vector<Slot> candidates, List(q));
+  std::shared_ptr<const Local> clinic;
+  CLINIC_ASSIGN_OR_RETURN(std::vector<Slot> candidates, ListIn(q, &clinic));
+  const size_t wanted = static_cast<size_t>(clinic->rules.max_suggestions);
+  if (wanted == 0) return std::vector<Slot>{};
   return core::PickSuggestions(std::move(candidates), therapist_id, start,
-                               zone_, wanted);
+                               clinic->zone, wanted);
 }
 
 }  // namespace clinic

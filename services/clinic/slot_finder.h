@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/cache/availability_cache.h"
+#include "services/clinic/locales.h"
 #include "services/core/availability.h"
 #include "services/core/clock.h"
 #include "services/core/rule_table.h"
@@ -22,7 +23,9 @@
 namespace clinic {
 
 struct SlotQuery {
-  core::Id therapist_id = 0;  // 0: every therapist offering `modality`
+  // 0: every therapist of clinic `clinic_id` offering `modality`.
+  core::Id therapist_id = 0;
+  core::Id clinic_id = 0;                  // ignored when therapist_id is set
   std::optional<core::Modality> modality;  // unset: all the therapist offers
   core::Id athlete_id = 0;  // set: only slots passing its hard rules
   absl::Time from;          // slots starting in [from, to)
@@ -35,16 +38,15 @@ class SlotFinder {
   // unused cache entry lives (a safety net; correctness never relies on
   // it); zero turns the cache off.
   SlotFinder(storage::Store* store, cache::AvailabilityCache* cache,
-             const core::Clock* clock, const core::RuleTable* rules,
-             absl::TimeZone zone, absl::Duration ttl);
+             const core::Clock* clock, Locales* locales, absl::Duration ttl);
 
-  // Ordered by start, therapist, modality. NOT_FOUND for an unknown
-  // therapist or athlete.
+  // Ordered by start, therapist, modality; by the clinic's rules, in its
+  // zone. NOT_FOUND for an unknown therapist, clinic or athlete.
   absl::StatusOr<std::vector<core::Slot>> List(const SlotQuery& query);
 
   // Up to rules.max_suggestions slots of the same modality within a week of
-  // `start`, with any therapist offering it, that pass every hard rule for
-  // the athlete, chosen by core::PickSuggestions.
+  // `start`, with any therapist of the same clinic offering it, that pass
+  // every hard rule for the athlete, chosen by core::PickSuggestions.
   absl::StatusOr<std::vector<core::Slot>> Suggest(core::Id athlete_id,
                                                   core::Id therapist_id,
                                                   core::Modality modality,
@@ -54,14 +56,17 @@ class SlotFinder {
   // The free time of each therapist on each day, from the cache or, for
   // misses, from `r` (then cached). Indexed [therapist][day].
   absl::StatusOr<std::vector<std::vector<std::vector<core::Interval>>>>
-  FreeTime(storage::Reader& r, const std::vector<core::Therapist>& therapists,
+  FreeTime(storage::Reader& r, const Local& local,
+           const std::vector<core::Therapist>& therapists,
            const std::vector<absl::CivilDay>& days);
+  // List, with the clinic it listed in.
+  absl::StatusOr<std::vector<core::Slot>> ListIn(
+      const SlotQuery& q, std::shared_ptr<const Local>* clinic);
 
   storage::Store* const store_;
   cache::AvailabilityCache* const cache_;
   const core::Clock* const clock_;
-  const core::RuleTable* const rules_;
-  const absl::TimeZone zone_;
+  Locales* const locales_;
   const absl::Duration ttl_;
 };
 

@@ -35,34 +35,35 @@ std::string Clinicctl(const std::string& address) {
 
 }  // namespace
 
-absl::StatusOr<std::string> SeedDemo(Clinic& clinic,
+absl::StatusOr<std::string> SeedDemo(Clinic& clinic, core::Id clinic_id,
                                      const std::string& address) {
   CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> existing,
-                          clinic.ListTherapists(std::nullopt, {1, 0}));
+                          clinic.ListTherapists(std::nullopt, 0, {1, 0}));
   if (!existing.empty()) {
     return absl::StrCat("the store already has a clinic; try '",
                         Clinicctl(address), " therapist list' or '",
                         Clinicctl(address), " help'.");
   }
 
-  CLINIC_ASSIGN_OR_RETURN(
-      core::Therapist maya,
-      clinic.CreateTherapist(DemoTherapist(
-          "Maya Okafor",
-          {Modality::kDeepTissue, Modality::kActiveRelease, Modality::kSports},
-          0, 5, 9, 18)));  // Mon-Sat 09:00-18:00
-  CLINIC_ASSIGN_OR_RETURN(
-      core::Therapist sam,
-      clinic.CreateTherapist(DemoTherapist(
-          "Sam Lindqvist", {Modality::kDeepTissue, Modality::kSports}, 1, 6, 10,
-          19)));  // Tue-Sun 10:00-19:00
+  core::Therapist maya = DemoTherapist(
+      "Maya Okafor",
+      {Modality::kDeepTissue, Modality::kActiveRelease, Modality::kSports}, 0,
+      5, 9, 18);  // Mon-Sat 09:00-18:00
+  core::Therapist sam =
+      DemoTherapist("Sam Lindqvist", {Modality::kDeepTissue, Modality::kSports},
+                    1, 6, 10, 19);  // Tue-Sun 10:00-19:00
+  maya.clinic_id = sam.clinic_id = clinic_id;
+  CLINIC_ASSIGN_OR_RETURN(maya, clinic.CreateTherapist(std::move(maya)));
+  CLINIC_ASSIGN_OR_RETURN(sam, clinic.CreateTherapist(std::move(sam)));
   core::Athlete jordan;
   jordan.name = "Jordan Rivera";
   jordan.email = "jordan@example.com";
   CLINIC_ASSIGN_OR_RETURN(jordan, clinic.CreateAthlete(jordan));
 
   // The race: 07:00 on the first Sunday at least five days ahead.
-  const absl::TimeZone zone = clinic.zone();
+  CLINIC_ASSIGN_OR_RETURN(const std::shared_ptr<const Local> local,
+                          clinic.LocalOf(clinic_id));
+  const absl::TimeZone zone = local->zone;
   absl::CivilDay day =
       absl::ToCivilDay(clinic.Now() + absl::Hours(5 * 24), zone);
   while (absl::GetWeekday(day) != absl::Weekday::sunday) ++day;
@@ -71,7 +72,7 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic,
   race.kind = core::EventKind::kRace;
   race.name = "Harbor Half Marathon";
   race.start = absl::FromCivil(absl::CivilHour(day) + 7, zone);
-  race.end = race.start + clinic.rules().default_race_duration;
+  race.end = race.start + core::RuleTable::Defaults().default_race_duration;
   CLINIC_RETURN_IF_ERROR(clinic.AddEvent(race).status());
 
   // What to try: the Friday before the race is too close for deep tissue.

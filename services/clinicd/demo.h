@@ -13,7 +13,7 @@ namespace clinic {
 // ahead, unless the store already has a therapist. Returns a few lines
 // telling what was seeded and which clinicctl command to try against the
 // server at `address`.
-absl::StatusOr<std::string> SeedDemo(Clinic& clinic,
+absl::StatusOr<std::string> SeedDemo(Clinic& clinic, core::Id clinic_id,
                                      const std::string& address);
 
 }  // namespace clinic

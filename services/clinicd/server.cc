@@ -128,8 +128,7 @@ absl::Status RunServer(const ServerOptions& options) {
   }
   auth::Accounts accounts(store.get(), &clock);
   CLINIC_RETURN_IF_ERROR(BootstrapAdmin(accounts, options));
-  Clinic clinic(store.get(), cache.get(), &clock, std::move(settings.rules),
-                settings.zone, options.cache_ttl);
+  Clinic clinic(store.get(), cache.get(), &clock, options.cache_ttl);
   TherapistService therapists(&clinic, &accounts);
   AthleteService athletes(&clinic, &accounts);
   BookingService bookings(&clinic, &accounts);
@@ -175,7 +174,8 @@ absl::Status RunServer(const ServerOptions& options) {
       options.listen.substr(0, options.listen.rfind(':')), ":", port);
   std::string demo;
   if (options.demo) {
-    CLINIC_ASSIGN_OR_RETURN(demo, SeedDemo(clinic, address));
+    CLINIC_ASSIGN_OR_RETURN(demo,
+                            SeedDemo(clinic, settings.clinic_id, address));
   }
   if (!options.port_file.empty()) {
     CLINIC_RETURN_IF_ERROR(WritePortFile(options.port_file, port));

@@ -1,6 +1,8 @@
-// The clinic's time zone and rule table, which every replica must share:
-// they live in the store, and a replica started with others refuses to
-// serve rather than give another verdict.
+// The first clinic, which --timezone and --rules describe: made from them
+// on an empty store, checked against them on one with clinics, so that a
+// replica started with other flags refuses to serve rather than give
+// another verdict. Other clinics are made and changed through
+// ClinicService.
 #ifndef CLINIC_SERVICES_CLINICD_SETTINGS_H_
 #define CLINIC_SERVICES_CLINICD_SETTINGS_H_
 
@@ -18,7 +20,12 @@ namespace clinic {
 // The zone when neither the store nor --timezone names one.
 inline constexpr char kDefaultTimeZone[] = "America/New_York";
 
+// The name of the clinic a new store starts with.
+inline constexpr char kFirstClinicName[] = "Main clinic";
+
+// The first clinic's.
 struct ClinicSettings {
+  core::Id clinic_id = 0;
   absl::TimeZone zone;
   core::RuleTable rules;
 };
@@ -28,11 +35,11 @@ struct ClinicSettings {
 // naming the flag and the file.
 absl::StatusOr<core::RuleTable> LoadRules(const std::string& path);
 
-// The settings in force: the store's, stored from options.time_zone and
-// options.rules_path (or the defaults) on the first start. A zone or rule
-// table given that differs from the stored one is FAILED_PRECONDITION
-// naming the difference, unless options.replace_settings, which stores the
-// given ones (audited) instead.
+// The first clinic's zone and rules. On an empty store, creates the first
+// clinic from options.time_zone and options.rules_path (or the defaults).
+// On a store with clinics, a zone or rule table given that differs from
+// the first clinic's is FAILED_PRECONDITION naming the difference, unless
+// options.replace_settings, which stores the given ones (audited) instead.
 absl::StatusOr<ClinicSettings> SettleSettings(storage::Store& store,
                                               const core::Clock& clock,
                                               const ServerOptions& options);

@@ -21,6 +21,7 @@ namespace clinic::core {
 inline constexpr char kReasonRuleViolated[] = "RECOVERY_RULE_VIOLATED";
 inline constexpr char kReasonRequestIdReused[] = "REQUEST_ID_REUSED";
 inline constexpr char kReasonBookingCancelled[] = "BOOKING_CANCELLED";
+inline constexpr char kReasonClinicHasSessions[] = "CLINIC_HAS_SESSIONS";
 inline constexpr char kReasonLastAdmin[] = "LAST_ADMIN";
 inline constexpr char kReasonUserDisabled[] = "USER_DISABLED";
 inline constexpr char kReasonTokenMissing[] = "TOKEN_MISSING";

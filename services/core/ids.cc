@@ -36,6 +36,8 @@ KindInfo Info(IdKind kind) {
       return {"tok_", "token", "clinic.v1.Token"};
     case IdKind::kAuditEvent:
       return {"aud_", "audit event", "clinic.v1.AuditEvent"};
+    case IdKind::kClinic:
+      return {"cl_", "clinic", "clinic.v1.Clinic"};
   }
   return {"?_", "?", "?"};
 }

@@ -22,6 +22,7 @@ enum class IdKind {
   kUser,
   kToken,
   kAuditEvent,
+  kClinic,
 };
 
 // "th_7".

@@ -49,8 +49,20 @@ struct TimeOff {
   std::string reason;
 };
 
+// A location: its staff and therapists, its zone (the one its working
+// hours, slots and messages are in) and its rule table. Athletes belong to
+// no clinic: the rules judge a session against their sessions everywhere.
+struct ClinicInfo {
+  Id id = 0;
+  std::string name;
+  std::string time_zone;  // an IANA name
+  std::string rules;      // a clinic.v1.RuleSet in text format over RULES.md
+  absl::Time create_time;
+};
+
 struct Therapist {
   Id id = 0;
+  Id clinic_id = 0;  // the clinic the therapist works at; never changes
   std::string name;
   std::vector<Modality> modalities;  // what the therapist offers
   std::vector<Price> prices;         // at most one per modality
@@ -103,6 +115,7 @@ struct Booking {
   Id id = 0;
   Id athlete_id = 0;
   Id therapist_id = 0;
+  Id clinic_id = 0;  // the therapist's, set by the store
   Modality modality = Modality::kDeepTissue;
   absl::Time start;
   absl::Time end;

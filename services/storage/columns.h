@@ -13,7 +13,9 @@ inline constexpr char kInjuryColumns[] =
 inline constexpr char kBookingColumns[] =
     "id, athlete_id, therapist_id, modality, start_us, end_us, state, "
     "request_id, request_hash, at_risk, at_risk_reason, cancel_reason, "
-    "create_us, update_us, request_user_id";
+    "create_us, update_us, request_user_id, clinic_id";
+inline constexpr char kClinicColumns[] =
+    "id, name, time_zone, rules, create_us";
 inline constexpr char kUserColumns[] =
     "id, name, role, therapist_id, athlete_id, disabled, create_us";
 inline constexpr char kTokenColumns[] =

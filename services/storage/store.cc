@@ -37,6 +37,10 @@ absl::StatusOr<SessionContext> Reader::GetSessionContext(
   CLINIC_ASSIGN_OR_RETURN(
       c.earlier, FindBookingByRequestId(q.request_user_id, q.request_id));
   CLINIC_ASSIGN_OR_RETURN(c.therapist, Optional(GetTherapist(q.therapist_id)));
+  if (c.therapist.has_value()) {
+    CLINIC_ASSIGN_OR_RETURN(c.clinic,
+                            Optional(GetClinic(c.therapist->clinic_id)));
+  }
   CLINIC_ASSIGN_OR_RETURN(c.athlete, Optional(GetAthlete(q.athlete_id)));
   CLINIC_ASSIGN_OR_RETURN(c.events, ListEvents(q.athlete_id, q.from, q.to));
   CLINIC_ASSIGN_OR_RETURN(c.injuries,

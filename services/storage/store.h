@@ -33,6 +33,7 @@ struct BookingCursor {  // lists of bookings are ordered by (start, id)
 struct BookingFilter {
   Id athlete_id = 0;    // 0: any
   Id therapist_id = 0;  // 0: any
+  Id clinic_id = 0;     // 0: any
   // Sessions intersecting [from, to).
   absl::Time from = absl::InfinitePast();
   absl::Time to = absl::InfiniteFuture();
@@ -59,6 +60,7 @@ struct SessionQuery {
 struct SessionContext {
   std::optional<core::Booking> earlier;      // made with the request id
   std::optional<core::Therapist> therapist;  // nullopt: no such therapist
+  std::optional<core::ClinicInfo> clinic;    // the therapist's
   std::optional<core::Athlete> athlete;      // nullopt: no such athlete
   std::vector<core::Event> events;           // intersecting [from, to)
   std::vector<core::Injury> injuries;        // active only
@@ -74,11 +76,18 @@ class Reader {
  public:
   virtual ~Reader() = default;
 
+  virtual absl::StatusOr<core::ClinicInfo> GetClinic(Id id) = 0;
+  // Ordered by id.
+  virtual absl::StatusOr<std::vector<core::ClinicInfo>> ListClinics(
+      const PageRequest& page) = 0;
+
   // Therapists come with hours, prices, modalities and all time off.
   virtual absl::StatusOr<core::Therapist> GetTherapist(Id id) = 0;
-  // Ordered by id; `offering` filters by modality.
+  // Ordered by id; `offering` filters by modality, a `clinic_id` other than
+  // 0 by clinic.
   virtual absl::StatusOr<std::vector<core::Therapist>> ListTherapists(
-      std::optional<core::Modality> offering, const PageRequest& page) = 0;
+      std::optional<core::Modality> offering, Id clinic_id,
+      const PageRequest& page) = 0;
 
   virtual absl::StatusOr<core::Athlete> GetAthlete(Id id) = 0;
   virtual absl::StatusOr<std::vector<core::Athlete>> ListAthletes(
@@ -126,9 +135,10 @@ class Reader {
       const std::string& name) = 0;
 
   // Everything the rules read about a session, at once: what
-  // FindBookingByRequestId, GetTherapist, GetAthlete, ListEvents,
-  // ListInjuries and ListBookings would return. This default makes those
-  // calls; a store where each call is a round trip makes one.
+  // FindBookingByRequestId, GetTherapist, GetClinic (the therapist's),
+  // GetAthlete, ListEvents, ListInjuries and ListBookings would return. This
+  // default makes those calls; a store where each call is a round trip makes
+  // one.
   virtual absl::StatusOr<SessionContext> GetSessionContext(
       const SessionQuery& q);
 };
@@ -152,7 +162,12 @@ inline constexpr char kSettingTimeZone[] = "time_zone";  // an IANA name
 // cache, cannot reach a generation that meant something else.
 class Transaction : public Reader {
  public:
-  // Stores the therapist with everything it holds, time off included.
+  virtual absl::StatusOr<Id> InsertClinic(const core::ClinicInfo& c) = 0;
+  // Replaces name, zone and rules.
+  virtual absl::Status UpdateClinic(const core::ClinicInfo& c) = 0;
+
+  // Stores the therapist with everything it holds, time off included, at
+  // its clinic (NOT_FOUND when there is no such clinic).
   virtual absl::StatusOr<Id> InsertTherapist(const core::Therapist& t) = 0;
   // Replaces name, modalities, prices, hours and buffer (not time off).
   virtual absl::Status UpdateTherapist(const core::Therapist& t) = 0;

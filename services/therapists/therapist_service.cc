@@ -35,11 +35,22 @@ grpc::ServerUnaryReactor* TherapistService::CreateTherapist(
       ctx, *accounts_, Method("CreateTherapist"),
       [=](const auth::Caller& caller) -> absl::Status {
         core::Therapist t;
+        if (!req->therapist().clinic_id().empty()) {
+          CLINIC_ASSIGN_OR_RETURN(
+              t.clinic_id,
+              IdFromProto(IdKind::kClinic, req->therapist().clinic_id(),
+                          "therapist.clinic_id"));
+        }
+        CLINIC_ASSIGN_OR_RETURN(
+            t.clinic_id,
+            clinic_->ClinicOrOnly(t.clinic_id, "therapist.clinic_id"));
+        CLINIC_ASSIGN_OR_RETURN(const std::shared_ptr<const Local> local,
+                                clinic_->LocalOf(t.clinic_id));
         CLINIC_RETURN_IF_ERROR(
             api::ApplyTherapistFields(req->therapist(),
                                       {std::begin(api::kTherapistFields),
                                        std::end(api::kTherapistFields)},
-                                      clinic_->rules().default_turnover, &t));
+                                      local->rules.default_turnover, &t));
         CLINIC_RETURN_IF_ERROR(api::CheckTherapist(t));
         CLINIC_ASSIGN_OR_RETURN(t, clinic_->CreateTherapist(std::move(t)));
         api::ToProto(t, resp);
@@ -75,8 +86,15 @@ grpc::ServerUnaryReactor* TherapistService::ListTherapists(
         CLINIC_ASSIGN_OR_RETURN(
             storage::PageRequest page,
             api::IdPageFromProto(req->page_size(), req->page_token()));
-        CLINIC_ASSIGN_OR_RETURN(std::vector<core::Therapist> list,
-                                clinic_->ListTherapists(offering, page));
+        core::Id clinic_id = 0;
+        if (!req->clinic_id().empty()) {
+          CLINIC_ASSIGN_OR_RETURN(
+              clinic_id,
+              IdFromProto(IdKind::kClinic, req->clinic_id(), "clinic_id"));
+        }
+        CLINIC_ASSIGN_OR_RETURN(
+            std::vector<core::Therapist> list,
+            clinic_->ListTherapists(offering, clinic_id, page));
         const bool trimmed = api::TrimPage(list, page.limit);
         const bool cut = api::FillPage(list, [&](const core::Therapist& t) {
           v1::Therapist* out = resp->add_therapists();
@@ -100,13 +118,17 @@ grpc::ServerUnaryReactor* TherapistService::UpdateTherapist(
                                      "therapist.id"));
         const std::vector<std::string> paths =
             api::TherapistUpdatePaths(req->update_mask(), req->therapist());
+        CLINIC_ASSIGN_OR_RETURN(const core::Therapist before,
+                                clinic_->GetTherapist(id));
+        CLINIC_ASSIGN_OR_RETURN(const std::shared_ptr<const Local> local,
+                                clinic_->LocalOf(before.clinic_id));
         CLINIC_ASSIGN_OR_RETURN(
             core::Therapist t,
             clinic_->UpdateTherapist(
                 id, [&](core::Therapist& t) -> absl::Status {
                   CLINIC_RETURN_IF_ERROR(api::ApplyTherapistFields(
-                      req->therapist(), paths,
-                      clinic_->rules().default_turnover, &t));
+                      req->therapist(), paths, local->rules.default_turnover,
+                      &t));
                   return api::CheckTherapist(t);
                 }));
         api::ToProto(t, resp);

@@ -12,6 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "services/api/rules_text.h"
 #include "services/cache/memory/memory_cache.h"
 #include "services/clinic/clinic.h"
 #include "services/core/rule_table.h"
@@ -33,10 +34,15 @@ class ClinicTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     clock_.Set(At(2027, 1, 4, 8, 0));  // a Monday morning
-    clinic_ =
-        std::make_unique<Clinic>(store_.get(), &cache_, &clock_,
-                                 core::RuleTable::Defaults(), zone_, kTtl);
+    clinic_ = std::make_unique<Clinic>(store_.get(), &cache_, &clock_, kTtl);
+    home_ = clinic_
+                ->CreateClinic({0, "Home", "America/New_York",
+                                api::RuleSetText(core::RuleTable::Defaults()),
+                                absl::Time()},
+                               desk_)
+                .value();
     core::Therapist t;
+    t.clinic_id = home_.id;
     t.name = "Maya Okafor";
     t.modalities = {core::Modality::kDeepTissue, core::Modality::kSports};
     for (absl::Weekday d : {absl::Weekday::monday, absl::Weekday::tuesday,
@@ -100,9 +106,10 @@ class ClinicTest : public ::testing::Test {
   cache::MemoryCache cache_{1000, &clock_};
   std::unique_ptr<storage::SqliteStore> store_;
   std::unique_ptr<Clinic> clinic_;
+  const core::Actor desk_{0, 0};  // no user: the server itself
+  core::ClinicInfo home_;         // in zone_
   core::Therapist therapist_;
   core::Athlete athlete_;
-  const core::Actor desk_{0, 0};  // no user: the server itself
 };
 
 }  // namespace clinic

@@ -268,7 +268,7 @@ TEST_F(ClinicTest, TherapistsShowOnlyTimeOffThatHasNotEnded) {
           .value();
   auto listed = [&] {
     std::vector<core::Therapist> all =
-        clinic_->ListTherapists(std::nullopt, {}).value();
+        clinic_->ListTherapists(std::nullopt, 0, {}).value();
     EXPECT_THAT(all, SizeIs(1));
     return all.empty() ? core::Therapist() : all.front();
   };

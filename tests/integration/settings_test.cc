@@ -91,14 +91,15 @@ TEST_F(SettingsTest, OtherRulesAreRefusedNamingTheFieldThenReplacedAudited) {
   EXPECT_EQ(Rules(*later).time_zone(), "Europe/London");
 
   v1::ListAuditEventsRequest req;
-  req.set_target("settings");
+  req.set_target("cl_1");
   v1::ListAuditEventsResponse out;
   const grpc::Status s = v1::UserService::NewStub(server_.channel())
                              ->ListAuditEvents(Ctx().get(), req, &out);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  ASSERT_EQ(out.events_size(), 1);
-  EXPECT_EQ(out.events(0).action(), "settings.replace");
-  EXPECT_THAT(out.events(0).detail(),
+  ASSERT_EQ(out.events_size(), 2);
+  EXPECT_EQ(out.events(0).action(), "clinic.create");
+  EXPECT_EQ(out.events(1).action(), "clinic.update");
+  EXPECT_THAT(out.events(1).detail(),
               HasSubstr("America/New_York -> Europe/London"));
 }
 

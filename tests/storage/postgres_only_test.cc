@@ -45,7 +45,7 @@ auto ExclusionViolation(const std::string& constraint) {
 }
 
 // clinic_schema.version of a database this binary made or migrated.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // One Write that books `b` only if its slot is free when it looks, and
 // otherwise refuses as the rules would.
@@ -197,10 +197,10 @@ TEST_F(PostgresOnlyTest, TheDatabaseItselfForbidsOverlaps) {
     return Sql(absl::StrCat(
         "INSERT INTO bookings (athlete_id, therapist_id, modality, start_us, "
         "end_us, buffer_us, state, request_hash, at_risk, at_risk_reason, "
-        "cancel_reason, create_us, update_us) VALUES (",
+        "cancel_reason, create_us, update_us, clinic_id) VALUES (",
         athlete, ", ", therapist, ", 1, ", absl::ToUnixMicros(start), ", ",
         absl::ToUnixMicros(start + absl::Hours(1)), ", 0, ", state,
-        ", '', false, '', '', 0, 0)"));
+        ", '', false, '', '', 0, 0, 1)"));
   };
   // Kim with Bo while Kim is with Ana.
   EXPECT_THAT(insert(kim, bo, kT0 + absl::Minutes(30), 1),

@@ -32,7 +32,13 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 // PRAGMA user_version of a database this binary made or migrated.
-constexpr char kSchemaVersion[] = "5";
+constexpr char kSchemaVersion[] = "6";
+
+// Undoes migration 6 (clinics), for the tests of older versions.
+constexpr char kWithoutClinics[] =
+    "DROP INDEX therapists_by_clinic; ALTER TABLE therapists DROP COLUMN "
+    "clinic_id; DROP INDEX bookings_by_clinic; ALTER TABLE bookings DROP "
+    "COLUMN clinic_id; DROP TABLE clinics; ";
 
 // The database file opened directly, behind the store's back.
 class RawDb {
@@ -186,9 +192,12 @@ TEST_F(SqliteOnlyTest, OpeningAVersion2DatabaseAddsTheTablesAndKeepsData) {
   const core::Id ana = Insert(MakeTherapist("Ana", {core::Modality::kSports}));
   // What an older release left: version 2, no user tables, no settings.
   Rewind(
-      "DROP TABLE audit_events; DROP TABLE tokens; DROP TABLE user_grants; "
-      "DROP TABLE users; DROP TABLE settings; DROP TABLE store_identity; "
-      "PRAGMA user_version = 2;");
+      absl::StrCat(
+          kWithoutClinics,
+          "DROP TABLE audit_events; DROP TABLE tokens; DROP TABLE user_grants; "
+          "DROP TABLE users; DROP TABLE settings; DROP TABLE store_identity; "
+          "PRAGMA user_version = 2;")
+          .c_str());
   EXPECT_THAT(Column("SELECT name FROM sqlite_schema WHERE name IN "
                      "('users', 'user_grants', 'tokens', 'audit_events', "
                      "'settings')"),
@@ -250,7 +259,7 @@ TEST_F(SqliteOnlyTest, OpeningAVersion3DatabaseGivesEachRequestIdItsUser) {
   // What an older release left: version 3, no settings, request_id unique
   // across the clinic, and (after a deleted row) a sequence past the last
   // id.
-  Rewind(R"sql(
+  Rewind(absl::StrCat(kWithoutClinics, R"sql(
 DROP TABLE settings;
 DROP TABLE store_identity;
 DROP INDEX bookings_by_request_id;
@@ -280,15 +289,17 @@ CREATE INDEX bookings_by_athlete ON bookings (athlete_id, start_us);
 CREATE INDEX bookings_by_start ON bookings (start_us);
 UPDATE sqlite_sequence SET seq = 100 WHERE name = 'bookings';
 PRAGMA user_version = 3;
-)sql");
+)sql")
+             .c_str());
 
   ASSERT_TRUE(Reopen());
   EXPECT_THAT(Column("PRAGMA user_version"), ElementsAre(kSchemaVersion));
   // No index left that makes a key unique across the clinic.
   EXPECT_THAT(Column("SELECT name FROM sqlite_schema WHERE type = "
                      "'index' AND tbl_name = 'bookings' ORDER BY name"),
-              ElementsAre("bookings_by_athlete", "bookings_by_request_id",
-                          "bookings_by_start", "bookings_by_therapist"));
+              ElementsAre("bookings_by_athlete", "bookings_by_clinic",
+                          "bookings_by_request_id", "bookings_by_start",
+                          "bookings_by_therapist"));
   auto find = [&](core::Id user, const std::string& key) {
     absl::StatusOr<std::optional<core::Booking>> found = ReadValue(
         [&](Reader& r) { return r.FindBookingByRequestId(user, key); });

@@ -147,7 +147,7 @@ TEST_P(RowsTest, ListTherapistsPagesByIdAndFiltersByModality) {
   const core::Id priced_id = Insert(priced_only);
 
   auto list = [&](std::optional<core::Modality> m, PageRequest page) {
-    return ReadValue([&](Reader& r) { return r.ListTherapists(m, page); });
+    return ReadValue([&](Reader& r) { return r.ListTherapists(m, 0, page); });
   };
   auto first = list(std::nullopt, {2, 0});
   ASSERT_THAT(first, IsOk());

@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/core/error_reason.h"
+#include "services/core/status_macros.h"
 #include "services/core/types.h"
 #include "services/storage/postgres/postgres_store.h"
 #include "services/storage/sqlite/sqlite_store.h"
@@ -83,8 +84,18 @@ class StoreHelpers {
   core::Id Insert(const core::Athlete& a) {
     return InsertWith([&](Transaction& tx) { return tx.InsertAthlete(a); });
   }
-  core::Id Insert(const core::Therapist& t) {
-    return InsertWith([&](Transaction& tx) { return tx.InsertTherapist(t); });
+  // Makes the therapist's clinic first when it is kClinic and missing.
+  // (A therapist of clinic 0 is of kClinic.)
+  core::Id Insert(core::Therapist t) {
+    if (t.clinic_id == 0) t.clinic_id = kClinic;
+    return InsertWith([&](Transaction& tx) -> absl::StatusOr<core::Id> {
+      if (t.clinic_id == kClinic &&
+          absl::IsNotFound(tx.GetClinic(kClinic).status())) {
+        CLINIC_RETURN_IF_ERROR(
+            tx.InsertClinic({0, "Clinic", "UTC", "", kT0}).status());
+      }
+      return tx.InsertTherapist(t);
+    });
   }
   core::Id Insert(const core::Event& e) {
     return InsertWith([&](Transaction& tx) { return tx.InsertEvent(e); });

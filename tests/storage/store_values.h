@@ -37,6 +37,9 @@ inline core::Athlete MakeAthlete(const std::string& name) {
 // Works Mondays 08:00-17:00. Sessions of one therapist must lie
 // `turnover_buffer` apart (the store refuses closer ones); zero allows
 // back-to-back sessions.
+// The clinic MakeTherapist's therapists work at (StoreHelpers makes it).
+inline constexpr core::Id kClinic = 1;
+
 inline core::Therapist MakeTherapist(
     const std::string& name, std::vector<core::Modality> modalities,
     absl::Duration turnover_buffer = core::Therapist().turnover_buffer) {
@@ -45,6 +48,7 @@ inline core::Therapist MakeTherapist(
   t.modalities = std::move(modalities);
   t.hours = {{absl::Weekday::monday, 8 * 60, 17 * 60}};
   t.turnover_buffer = turnover_buffer;
+  t.clinic_id = kClinic;
   return t;
 }
 

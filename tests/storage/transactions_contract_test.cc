@@ -113,6 +113,8 @@ TEST_P(TransactionsTest, FailedWriteLeavesNothingAndReturnsFnsError) {
                                 tx.InsertAthlete(MakeAthlete("Kim")));
         core::Therapist ana = MakeTherapist("Ana", {core::Modality::kSports});
         ana.time_off = {{0, 0, kT0 + absl::Hours(3), kT0 + absl::Hours(4), ""}};
+        CLINIC_RETURN_IF_ERROR(
+            tx.InsertClinic({0, "Clinic", "UTC", "", kT0}).status());
         CLINIC_ASSIGN_OR_RETURN(made.therapist, tx.InsertTherapist(ana));
         CLINIC_ASSIGN_OR_RETURN(
             made.event,
@@ -153,7 +155,7 @@ TEST_P(TransactionsTest, FailedWriteLeavesNothingAndReturnsFnsError) {
     EXPECT_THAT(r.GetBooking(made.booking), not_found);
     EXPECT_THAT(r.GetUser(made.user), not_found);
     EXPECT_THAT(r.GetToken(made.token), not_found);
-    EXPECT_THAT(r.ListTherapists(std::nullopt, {10, 0}),
+    EXPECT_THAT(r.ListTherapists(std::nullopt, 0, {10, 0}),
                 IsOkAndHolds(IsEmpty()));
     EXPECT_THAT(r.ListBookings({}, {}, 10), IsOkAndHolds(IsEmpty()));
     EXPECT_THAT(r.ListUsers({10, 0}), IsOkAndHolds(IsEmpty()));

@@ -48,7 +48,14 @@ core::Booking BookingFromRow(const Rows& r, int row) {
   b.create_time = r.GetTime(row, 12);
   b.update_time = r.GetTime(row, 13);
   b.request_user_id = r.GetInt(row, 14);  // NULL reads as 0
+  b.clinic_id = r.GetInt(row, 15);
   return b;
+}
+
+core::ClinicInfo ClinicFromRow(const Rows& r, int row) {
+  return core::ClinicInfo{r.GetInt(row, 0), r.GetText(row, 1),
+                          r.GetText(row, 2), r.GetText(row, 3),
+                          r.GetTime(row, 4)};
 }
 
 core::User UserFromRow(const Rows& r, int row) {

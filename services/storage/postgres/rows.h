@@ -21,6 +21,7 @@ core::Athlete AthleteFromRow(const Rows& r, int row);
 core::Event EventFromRow(const Rows& r, int row);
 core::Injury InjuryFromRow(const Rows& r, int row);
 core::Booking BookingFromRow(const Rows& r, int row);
+core::ClinicInfo ClinicFromRow(const Rows& r, int row);
 // NULL links read as 0.
 core::User UserFromRow(const Rows& r, int row);
 core::Token TokenFromRow(const Rows& r, int row);

@@ -32,7 +32,7 @@ std::optional<Id> NullIfZero(Id id) {
 Statement TherapistsStatement(const std::vector<Id>& ids) {
   return {
       "SELECT 0 AS kind, id AS therapist, turnover_buffer_us AS a, "
-      "generation AS b, NULL::bigint AS c, name AS text "
+      "generation AS b, clinic_id AS c, name AS text "
       "FROM therapists WHERE id = ANY($1::bigint[]) "
       "UNION ALL SELECT 1, therapist_id, modality, offered::int, "
       "price_cents, NULL FROM therapist_modalities "
@@ -55,6 +55,7 @@ std::vector<core::Therapist> TherapistsFromRows(const Rows& rows) {
       t.id = rows.GetInt(i, 1);
       t.turnover_buffer = rows.GetDuration(i, 2);
       t.generation = rows.GetInt(i, 3);
+      t.clinic_id = rows.GetInt(i, 4);
       t.name = rows.GetText(i, 5);
       out.push_back(std::move(t));
       continue;
@@ -74,6 +75,14 @@ std::vector<core::Therapist> TherapistsFromRows(const Rows& rows) {
     }
   }
   return out;
+}
+
+// The clinic of therapist `id`.
+Statement ClinicOfStatement(Id therapist_id) {
+  return {absl::StrCat("SELECT ", kClinicColumns,
+                       " FROM clinics WHERE id = (SELECT clinic_id FROM "
+                       "therapists WHERE id = $1)"),
+          Params(therapist_id)};
 }
 
 Statement AthleteStatement(Id id) {
@@ -127,6 +136,9 @@ Statement BookingsStatement(const BookingFilter& filter,
   }
   if (filter.therapist_id != 0) {
     absl::StrAppend(&sql, " AND therapist_id = ", p.Add(filter.therapist_id));
+  }
+  if (filter.clinic_id != 0) {
+    absl::StrAppend(&sql, " AND clinic_id = ", p.Add(filter.clinic_id));
   }
   if (filter.to != absl::InfiniteFuture()) {
     absl::StrAppend(&sql, " AND start_us < ", p.Add(filter.to));
@@ -227,11 +239,15 @@ absl::StatusOr<core::Therapist> PgTransaction::GetTherapist(Id id) {
 }
 
 absl::StatusOr<std::vector<core::Therapist>> PgTransaction::ListTherapists(
-    std::optional<core::Modality> offering, const PageRequest& page) {
+    std::optional<core::Modality> offering, Id clinic_id,
+    const PageRequest& page) {
   CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
   Params p;
   std::string sql = absl::StrCat("SELECT id FROM therapists t WHERE id > ",
                                  p.Add(page.after_id));
+  if (clinic_id != 0) {
+    absl::StrAppend(&sql, " AND clinic_id = ", p.Add(clinic_id));
+  }
   if (offering.has_value()) {
     absl::StrAppend(&sql,
                     " AND EXISTS (SELECT 1 FROM therapist_modalities m "
@@ -243,6 +259,36 @@ absl::StatusOr<std::vector<core::Therapist>> PgTransaction::ListTherapists(
   std::vector<Id> ids(rows.size());
   for (int i = 0; i < rows.size(); ++i) ids[i] = rows.GetInt(i, 0);
   return LoadTherapists(ids);
+}
+
+absl::StatusOr<core::ClinicInfo> PgTransaction::GetClinic(Id id) {
+  return GetOne(
+      absl::StrCat("SELECT ", kClinicColumns, " FROM clinics WHERE id = $1"),
+      id, &ClinicFromRow, core::IdKind::kClinic);
+}
+
+absl::StatusOr<std::vector<core::ClinicInfo>> PgTransaction::ListClinics(
+    const PageRequest& page) {
+  CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
+  CLINIC_ASSIGN_OR_RETURN(Rows rows,
+                          Query(absl::StrCat("SELECT ", kClinicColumns,
+                                             " FROM clinics WHERE id > $1 "
+                                             "ORDER BY id LIMIT $2"),
+                                Params(page.after_id, page.limit)));
+  return All(rows, &ClinicFromRow);
+}
+
+absl::StatusOr<Id> PgTransaction::InsertClinic(const core::ClinicInfo& c) {
+  return Insert(
+      "INSERT INTO clinics (name, time_zone, rules, create_us) "
+      "VALUES ($1, $2, $3, $4) RETURNING id",
+      Params(c.name, c.time_zone, c.rules, c.create_time), {});
+}
+
+absl::Status PgTransaction::UpdateClinic(const core::ClinicInfo& c) {
+  return ChangeOne(
+      "UPDATE clinics SET name = $1, time_zone = $2, rules = $3 WHERE id = $4",
+      Params(c.name, c.time_zone, c.rules, c.id), core::IdKind::kClinic, c.id);
 }
 
 absl::StatusOr<std::vector<core::Therapist>> PgTransaction::LoadTherapists(
@@ -287,9 +333,10 @@ absl::Status PgTransaction::BumpGeneration(Id therapist_id) {
 absl::StatusOr<Id> PgTransaction::InsertTherapist(const core::Therapist& t) {
   CLINIC_ASSIGN_OR_RETURN(
       const Id id,
-      Insert("INSERT INTO therapists (name, turnover_buffer_us, generation) "
-             "VALUES ($1, $2, $3) RETURNING id",
-             Params(t.name, t.turnover_buffer, NewGeneration()), {}));
+      Insert("INSERT INTO therapists (name, turnover_buffer_us, generation, "
+             "clinic_id) VALUES ($1, $2, $3, $4) RETURNING id",
+             Params(t.name, t.turnover_buffer, NewGeneration(), t.clinic_id),
+             {{"clinic_id", core::IdKind::kClinic, t.clinic_id}}));
   CLINIC_RETURN_IF_ERROR(WriteDetails(id, t));
   for (const core::TimeOff& off : t.time_off) {
     core::TimeOff row = off;
@@ -454,6 +501,7 @@ absl::StatusOr<SessionContext> PgTransaction::GetSessionContext(
   batch.push_back(
       BookingsStatement(athlete_sessions, {}, std::numeric_limits<int>::max()));
   batch.push_back(BufferedSessionsStatement(q.therapist_id, q.start, q.end));
+  batch.push_back(ClinicOfStatement(q.therapist_id));
   if (!q.request_id.empty()) {
     batch.push_back(RequestStatement(q.request_user_id, q.request_id));
   }
@@ -468,8 +516,9 @@ absl::StatusOr<SessionContext> PgTransaction::GetSessionContext(
   }
   c.injuries = All(rows[3], &InjuryFromRow);
   c.therapist_sessions = All(rows[5], &BookingFromRow);
-  if (rows.size() > 6 && rows[6].size() > 0) {
-    c.earlier = BookingFromRow(rows[6], 0);
+  if (rows[6].size() > 0) c.clinic = ClinicFromRow(rows[6], 0);
+  if (rows.size() > 7 && rows[7].size() > 0) {
+    c.earlier = BookingFromRow(rows[7], 0);
   }
   return c;
 }
@@ -504,13 +553,15 @@ absl::StatusOr<Id> PgTransaction::InsertBooking(const core::Booking& b) {
   // first (the generation changes anyway: one more cache miss).
   absl::StatusOr<Rows> rows = Query(
       "WITH t AS (UPDATE therapists SET generation = $15 WHERE id = $2 "
-      "RETURNING turnover_buffer_us) "
+      "RETURNING turnover_buffer_us, clinic_id) "
       "INSERT INTO bookings (athlete_id, therapist_id, modality, start_us, "
       "end_us, buffer_us, state, request_id, request_user_id, request_hash, "
-      "at_risk, at_risk_reason, cancel_reason, create_us, update_us) "
+      "at_risk, at_risk_reason, cancel_reason, create_us, update_us, "
+      "clinic_id) "
       "SELECT $1::bigint, $2::bigint, $3::int, $4::bigint, $5::bigint, "
       "t.turnover_buffer_us, $6::int, $7::text, $8::bigint, $9::text, "
-      "$10::boolean, $11::text, $12::text, $13::bigint, $14::bigint FROM t "
+      "$10::boolean, $11::text, $12::text, $13::bigint, $14::bigint, "
+      "t.clinic_id FROM t "
       "ON CONFLICT (request_user_id, request_id) DO NOTHING RETURNING id",
       Params(b.athlete_id, b.therapist_id, b.modality, b.start, b.end, b.state,
              request_id, request_user_id, b.request_hash, b.at_risk,

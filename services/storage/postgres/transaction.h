@@ -33,8 +33,12 @@ class PgTransaction final : public Transaction {
   bool begun() const { return begin_.empty(); }
 
   absl::StatusOr<core::Therapist> GetTherapist(Id id) override;
+  absl::StatusOr<core::ClinicInfo> GetClinic(Id id) override;
+  absl::StatusOr<std::vector<core::ClinicInfo>> ListClinics(
+      const PageRequest& page) override;
   absl::StatusOr<std::vector<core::Therapist>> ListTherapists(
-      std::optional<core::Modality> offering, const PageRequest& page) override;
+      std::optional<core::Modality> offering, Id clinic_id,
+      const PageRequest& page) override;
   absl::StatusOr<core::Athlete> GetAthlete(Id id) override;
   absl::StatusOr<std::vector<core::Athlete>> ListAthletes(
       const PageRequest& page) override;
@@ -66,6 +70,8 @@ class PgTransaction final : public Transaction {
   absl::StatusOr<SessionContext> GetSessionContext(
       const SessionQuery& q) override;
 
+  absl::StatusOr<Id> InsertClinic(const core::ClinicInfo& c) override;
+  absl::Status UpdateClinic(const core::ClinicInfo& c) override;
   absl::StatusOr<Id> InsertTherapist(const core::Therapist& t) override;
   absl::Status UpdateTherapist(const core::Therapist& t) override;
   absl::StatusOr<Id> InsertTimeOff(const core::TimeOff& t) override;

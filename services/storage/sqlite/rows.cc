@@ -44,6 +44,7 @@ core::Booking BookingFromRow(const Stmt& s) {
   b.create_time = s.GetTime(12);
   b.update_time = s.GetTime(13);
   b.request_user_id = s.GetInt(14);  // NULL reads as 0
+  b.clinic_id = s.GetInt(15);
   return b;
 }
 
@@ -57,7 +58,13 @@ core::Therapist TherapistFromRow(const Stmt& s) {
   t.name = s.GetText(1);
   t.turnover_buffer = s.GetDuration(2);
   t.generation = s.GetInt(3);
+  t.clinic_id = s.GetInt(4);
   return t;
+}
+
+core::ClinicInfo ClinicFromRow(const Stmt& s) {
+  return core::ClinicInfo{s.GetInt(0), s.GetText(1), s.GetText(2), s.GetText(3),
+                          s.GetTime(4)};
 }
 
 core::User UserFromRow(const Stmt& s) {

@@ -19,6 +19,7 @@ core::Booking BookingFromRow(const Stmt& s);
 core::Athlete AthleteFromRow(const Stmt& s);
 // Therapist row only; details are loaded separately.
 core::Therapist TherapistFromRow(const Stmt& s);
+core::ClinicInfo ClinicFromRow(const Stmt& s);
 // User row only; grants are loaded separately. NULL links read as 0.
 core::User UserFromRow(const Stmt& s);
 core::Token TokenFromRow(const Stmt& s);

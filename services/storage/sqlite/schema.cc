@@ -190,6 +190,32 @@ CREATE TABLE settings (
 CREATE TABLE store_identity (id TEXT NOT NULL);
 INSERT INTO store_identity VALUES (lower(hex(randomblob(16))));
 )sql",
+    // Several clinics: each its own zone and rules; therapists (and so
+    // their sessions) belong to one. A store of the one-clinic version
+    // becomes its first clinic, with the zone and rules it ran with, and
+    // every therapist and booking (ids kept) is at it.
+    R"sql(
+CREATE TABLE clinics (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  time_zone TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  create_us INTEGER NOT NULL
+);
+INSERT INTO clinics (id, name, time_zone, rules, create_us)
+  SELECT 1, 'Main clinic',
+    coalesce((SELECT value FROM settings WHERE name = 'time_zone'),
+             'America/New_York'),
+    coalesce((SELECT value FROM settings WHERE name = 'rules'), ''),
+    CAST(unixepoch('now') AS INTEGER) * 1000000
+  WHERE EXISTS (SELECT 1 FROM settings WHERE name = 'time_zone')
+     OR EXISTS (SELECT 1 FROM therapists);
+DELETE FROM settings WHERE name IN ('time_zone', 'rules');
+ALTER TABLE therapists ADD COLUMN clinic_id INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX therapists_by_clinic ON therapists (clinic_id, id);
+ALTER TABLE bookings ADD COLUMN clinic_id INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX bookings_by_clinic ON bookings (clinic_id, start_us);
+)sql",
 };
 constexpr int kSchemaVersion =
     static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

@@ -58,8 +58,8 @@ absl::StatusOr<std::vector<T>> SqliteTransaction::CollectAndLoad(
 
 absl::StatusOr<core::Therapist> SqliteTransaction::GetTherapist(Id id) {
   absl::StatusOr<core::Therapist> t = GetOne(
-      "SELECT id, name, turnover_buffer_us, generation FROM therapists WHERE "
-      "id = ?",
+      "SELECT id, name, turnover_buffer_us, generation, clinic_id FROM "
+      "therapists WHERE id = ?",
       id, &TherapistFromRow, core::IdKind::kTherapist);
   if (!t.ok()) return t;
   CLINIC_RETURN_IF_ERROR(LoadDetails(*t));
@@ -67,23 +67,63 @@ absl::StatusOr<core::Therapist> SqliteTransaction::GetTherapist(Id id) {
 }
 
 absl::StatusOr<std::vector<core::Therapist>> SqliteTransaction::ListTherapists(
-    std::optional<core::Modality> offering, const PageRequest& page) {
+    std::optional<core::Modality> offering, Id clinic_id,
+    const PageRequest& page) {
   CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
+  // Built from fixed fragments; parameters bound in the same order.
+  std::string sql =
+      "SELECT id, name, turnover_buffer_us, generation, clinic_id FROM "
+      "therapists t WHERE id > ?";
+  if (clinic_id != 0) absl::StrAppend(&sql, " AND clinic_id = ?");
   if (offering.has_value()) {
-    Stmt st = c_.Prepare(
-        "SELECT id, name, turnover_buffer_us, generation FROM therapists t "
-        "WHERE id > ? AND EXISTS (SELECT 1 FROM therapist_modalities m "
-        "WHERE m.therapist_id = t.id AND m.modality = ? AND m.offered) "
-        "ORDER BY id LIMIT ?");
-    st.Bind(page.after_id, *offering, page.limit);
-    return CollectAndLoad(st, &TherapistFromRow,
-                          &SqliteTransaction::LoadDetails);
+    absl::StrAppend(&sql,
+                    " AND EXISTS (SELECT 1 FROM therapist_modalities m "
+                    "WHERE m.therapist_id = t.id AND m.modality = ? AND "
+                    "m.offered)");
   }
-  Stmt st = c_.Prepare(
-      "SELECT id, name, turnover_buffer_us, generation FROM therapists "
-      "WHERE id > ? ORDER BY id LIMIT ?");
-  st.Bind(page.after_id, page.limit);
+  absl::StrAppend(&sql, " ORDER BY id LIMIT ?");
+  Stmt st = c_.Prepare(sql);
+  st.Bind(page.after_id);
+  if (clinic_id != 0) st.Bind(clinic_id);
+  if (offering.has_value()) st.Bind(*offering);
+  st.Bind(page.limit);
   return CollectAndLoad(st, &TherapistFromRow, &SqliteTransaction::LoadDetails);
+}
+
+absl::StatusOr<core::ClinicInfo> SqliteTransaction::GetClinic(Id id) {
+  return GetOne(
+      absl::StrCat("SELECT ", kClinicColumns, " FROM clinics WHERE id = ?"), id,
+      &ClinicFromRow, core::IdKind::kClinic);
+}
+
+absl::StatusOr<std::vector<core::ClinicInfo>> SqliteTransaction::ListClinics(
+    const PageRequest& page) {
+  CLINIC_RETURN_IF_ERROR(CheckLimit(page.limit));
+  Stmt st = c_.Prepare(absl::StrCat("SELECT ", kClinicColumns,
+                                    " FROM clinics WHERE id > ? "
+                                    "ORDER BY id LIMIT ?"));
+  st.Bind(page.after_id, page.limit);
+  return Collect(st, &ClinicFromRow);
+}
+
+absl::StatusOr<Id> SqliteTransaction::InsertClinic(const core::ClinicInfo& c) {
+  CLINIC_RETURN_IF_ERROR(
+      c_.Prepare("INSERT INTO clinics (name, time_zone, rules, create_us) "
+                 "VALUES (?, ?, ?, ?)")
+          .Bind(c.name, c.time_zone, c.rules, c.create_time)
+          .Run());
+  return c_.last_insert_id();
+}
+
+absl::Status SqliteTransaction::UpdateClinic(const core::ClinicInfo& c) {
+  CLINIC_RETURN_IF_ERROR(
+      c_.Prepare("UPDATE clinics SET name = ?, time_zone = ?, rules = ? "
+                 "WHERE id = ?")
+          .Bind(c.name, c.time_zone, c.rules, c.id)
+          .Run());
+  if (c_.changes() == 0)
+    return core::NotFoundError(core::IdKind::kClinic, c.id);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<core::Athlete> SqliteTransaction::GetAthlete(Id id) {
@@ -179,6 +219,7 @@ absl::StatusOr<std::vector<core::Booking>> SqliteTransaction::ListBookings(
   if (filter.therapist_id != 0) {
     absl::StrAppend(&sql, " AND therapist_id = ?");
   }
+  if (filter.clinic_id != 0) absl::StrAppend(&sql, " AND clinic_id = ?");
   if (bounded_to) absl::StrAppend(&sql, " AND start_us < ?");
   if (bounded_from) absl::StrAppend(&sql, " AND end_us > ?");
   if (filter.confirmed_only) absl::StrAppend(&sql, " AND state = ?");
@@ -189,6 +230,7 @@ absl::StatusOr<std::vector<core::Booking>> SqliteTransaction::ListBookings(
   st.Bind(lower, after.start, after.id);
   if (filter.athlete_id != 0) st.Bind(filter.athlete_id);
   if (filter.therapist_id != 0) st.Bind(filter.therapist_id);
+  if (filter.clinic_id != 0) st.Bind(filter.clinic_id);
   if (bounded_to) st.Bind(filter.to);
   if (bounded_from) st.Bind(filter.from);
   if (filter.confirmed_only) st.Bind(core::BookingState::kConfirmed);
@@ -276,10 +318,11 @@ absl::Status SqliteTransaction::PutSetting(const std::string& name,
 
 absl::StatusOr<Id> SqliteTransaction::InsertTherapist(
     const core::Therapist& t) {
+  CLINIC_RETURN_IF_ERROR(GetClinic(t.clinic_id).status());
   Stmt st = c_.Prepare(
-      "INSERT INTO therapists (name, turnover_buffer_us, generation) "
-      "VALUES (?, ?, ?)");
-  st.Bind(t.name, t.turnover_buffer, NewGeneration());
+      "INSERT INTO therapists (name, turnover_buffer_us, generation, "
+      "clinic_id) VALUES (?, ?, ?, ?)");
+  st.Bind(t.name, t.turnover_buffer, NewGeneration(), t.clinic_id);
   CLINIC_RETURN_IF_ERROR(st.Run());
   const Id id = c_.last_insert_id();
   CLINIC_RETURN_IF_ERROR(WriteDetails(id, t));
@@ -370,8 +413,9 @@ absl::StatusOr<Id> SqliteTransaction::InsertBooking(const core::Booking& b) {
   Stmt st = c_.Prepare(
       "INSERT INTO bookings (athlete_id, therapist_id, modality, start_us, "
       "end_us, state, request_id, request_hash, at_risk, at_risk_reason, "
-      "cancel_reason, create_us, update_us, request_user_id) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "cancel_reason, create_us, update_us, request_user_id, clinic_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "coalesce((SELECT clinic_id FROM therapists WHERE id = ?), 0))");
   std::optional<absl::string_view> request_id;
   std::optional<Id> request_user_id;
   if (!b.request_id.empty()) {
@@ -380,7 +424,8 @@ absl::StatusOr<Id> SqliteTransaction::InsertBooking(const core::Booking& b) {
   }
   st.Bind(b.athlete_id, b.therapist_id, b.modality, b.start, b.end, b.state,
           request_id, b.request_hash, b.at_risk, b.at_risk_reason,
-          b.cancel_reason, b.create_time, b.update_time, request_user_id);
+          b.cancel_reason, b.create_time, b.update_time, request_user_id,
+          b.therapist_id);
   absl::StatusOr<Id> id = InsertResult(
       st, {{"athletes", core::IdKind::kAthlete, b.athlete_id},
            {"therapists", core::IdKind::kTherapist, b.therapist_id}});

@@ -28,8 +28,12 @@ class SqliteTransaction final : public Transaction {
 
   // Reader:
   absl::StatusOr<core::Therapist> GetTherapist(Id id) override;
+  absl::StatusOr<core::ClinicInfo> GetClinic(Id id) override;
+  absl::StatusOr<std::vector<core::ClinicInfo>> ListClinics(
+      const PageRequest& page) override;
   absl::StatusOr<std::vector<core::Therapist>> ListTherapists(
-      std::optional<core::Modality> offering, const PageRequest& page) override;
+      std::optional<core::Modality> offering, Id clinic_id,
+      const PageRequest& page) override;
   absl::StatusOr<core::Athlete> GetAthlete(Id id) override;
   absl::StatusOr<std::vector<core::Athlete>> ListAthletes(
       const PageRequest& page) override;
@@ -61,6 +65,8 @@ class SqliteTransaction final : public Transaction {
                           const std::string& value) override;
 
   // Transaction:
+  absl::StatusOr<Id> InsertClinic(const core::ClinicInfo& c) override;
+  absl::Status UpdateClinic(const core::ClinicInfo& c) override;
   absl::StatusOr<Id> InsertTherapist(const core::Therapist& t) override;
   absl::Status UpdateTherapist(const core::Therapist& t) override;
   absl::StatusOr<Id> InsertTimeOff(const core::TimeOff& t) override;
