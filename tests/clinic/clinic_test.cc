@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/api/rules_text.h"
 #include "services/core/error_reason.h"
 #include "tests/clinic/clinic_fixture.h"
 #include "tests/testing/status_matchers.h"
@@ -289,6 +290,72 @@ TEST_F(ClinicTest, TherapistsShowOnlyTimeOffThatHasNotEnded) {
   EXPECT_THAT(TimeOffIds(updated()), ElementsAre(wednesday.id));
   clock_.Set(At(2027, 1, 7, 0, 0));
   EXPECT_THAT(clinic_->GetTherapist(therapist_.id).value().time_off, IsEmpty());
+}
+
+// --- Several clinics. ---
+
+// London's own clinic and a therapist there working 09:00-18:00 London
+// time, Monday to Saturday.
+core::Id LondonTherapist(Clinic& clinic, const core::Actor& by) {
+  const core::ClinicInfo london =
+      clinic
+          .CreateClinic(
+              {0, "London", "Europe/London",
+               api::RuleSetText(core::RuleTable::Defaults()), absl::Time()},
+              by)
+          .value();
+  core::Therapist t;
+  t.clinic_id = london.id;
+  t.name = "Ana Reyes";
+  t.modalities = {core::Modality::kDeepTissue, core::Modality::kSports};
+  for (absl::Weekday d : {absl::Weekday::monday, absl::Weekday::tuesday,
+                          absl::Weekday::wednesday, absl::Weekday::thursday,
+                          absl::Weekday::friday, absl::Weekday::saturday}) {
+    t.hours.push_back({d, 9 * 60, 18 * 60});
+  }
+  return clinic.CreateTherapist(t).value().id;
+}
+
+TEST_F(ClinicTest, AnAthleteIsOnOneTableAtATimeAcrossClinics) {
+  const core::Id ana = LondonTherapist(*clinic_, desk_);
+  absl::TimeZone london;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/London", &london));
+  // 10:00 in New York is 15:00 in London.
+  const absl::Time at = At(2027, 1, 6, 10, 0);
+  ASSERT_TRUE(clinic_->Reserve(Session(at, core::Modality::kSports), "", desk_)
+                  .value()
+                  .verdict.allowed());
+  SessionSpec there{
+      athlete_.id, ana, core::Modality::kSports,
+      absl::FromCivil(absl::CivilMinute(2027, 1, 6, 15, 0), london),
+      std::nullopt};
+  EXPECT_THAT(
+      clinic_->Reserve(there, "", desk_).value().verdict.violations,
+      ElementsAre(Field(&core::Finding::rule_id, core::kRuleAthleteBusy)));
+  // An hour later in London the athlete is free, and it is booked there.
+  there.start += absl::Hours(2);
+  const Reservation booked = clinic_->Reserve(there, "", desk_).value();
+  ASSERT_TRUE(booked.verdict.allowed());
+  EXPECT_NE(booked.booking.clinic_id, home_.id);
+}
+
+TEST_F(ClinicTest, ARaceRejectionNamesTheRaceInTheSessionsClinicZone) {
+  const core::Id ana = LondonTherapist(*clinic_, desk_);
+  absl::TimeZone london;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/London", &london));
+  // A race on Sunday 07:00 New York time (12:00 in London).
+  ASSERT_TRUE(clinic_->AddEvent(Race(At(2027, 1, 10, 7, 0))).ok());
+  // Deep tissue in London on the Friday before: 38 h before the race.
+  const SessionSpec there{
+      athlete_.id, ana, core::Modality::kDeepTissue,
+      absl::FromCivil(absl::CivilMinute(2027, 1, 8, 21, 0) - 5 * 60, london),
+      std::nullopt};
+  const std::vector<core::Finding> v =
+      clinic_->Reserve(there, "", desk_).value().verdict.violations;
+  ASSERT_THAT(v, ElementsAre(Field(&core::Finding::rule_id,
+                                   core::kRuleGapBeforeEvent)));
+  EXPECT_THAT(v.front().message, HasSubstr("Harbor Half"));
+  EXPECT_THAT(v.front().message, HasSubstr("12:00 GMT"));  // London's race time
 }
 
 }  // namespace
