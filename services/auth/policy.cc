@@ -28,6 +28,11 @@ constexpr Roles kEveryone{kAdmin, kStaff, kTherapist, kAthlete};
 constexpr Roles kStaffOrSelf{kAdmin, kStaff, kAthlete};
 
 constexpr MethodRule kTable[] = {
+    {"clinic.v1.ClinicService/CreateClinic", {kAdmin}},
+    {"clinic.v1.ClinicService/GetClinic", kEveryone},
+    {"clinic.v1.ClinicService/ListClinics", kEveryone},
+    {"clinic.v1.ClinicService/UpdateClinic", {kAdmin}},
+
     {"clinic.v1.TherapistService/CreateTherapist", kStaffOnly},
     {"clinic.v1.TherapistService/GetTherapist", kEveryone},
     {"clinic.v1.TherapistService/ListTherapists", kEveryone},

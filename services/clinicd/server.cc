@@ -29,6 +29,7 @@
 #include "services/clinicd/demo.h"
 #include "services/clinicd/settings.h"
 #include "services/clinicd/transport.h"
+#include "services/clinics/clinic_service.h"
 #include "services/core/clock.h"
 #include "services/core/status_macros.h"
 #include "services/storage/postgres/postgres_store.h"
@@ -129,6 +130,7 @@ absl::Status RunServer(const ServerOptions& options) {
   auth::Accounts accounts(store.get(), &clock);
   CLINIC_RETURN_IF_ERROR(BootstrapAdmin(accounts, options));
   Clinic clinic(store.get(), cache.get(), &clock, options.cache_ttl);
+  ClinicService clinics(&clinic, &accounts);
   TherapistService therapists(&clinic, &accounts);
   AthleteService athletes(&clinic, &accounts);
   BookingService bookings(&clinic, &accounts);
@@ -153,6 +155,7 @@ absl::Status RunServer(const ServerOptions& options) {
       interceptors;
   interceptors.push_back(UnparsableRequestInterceptors());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  builder.RegisterService(&clinics);
   builder.RegisterService(&therapists);
   builder.RegisterService(&athletes);
   builder.RegisterService(&bookings);

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "clinic/v1/athletes.grpc.pb.h"
 #include "clinic/v1/bookings.grpc.pb.h"
+#include "clinic/v1/clinics.grpc.pb.h"
 #include "clinic/v1/therapists.grpc.pb.h"
 #include "clinic/v1/users.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -94,6 +95,14 @@ struct Row {
 // Codes:     ok OK   PD PERMISSION_DENIED   UN UNAUTHENTICATED
 //
 // clang-format off
+constexpr Row kClinicServiceRows[] = {
+//   method                target           AD ST TH AT SS SA  no Ba un rv ds
+    {"CreateClinic",       "",             "ok PD PD PD PD PD  UN UN UN UN UN"},
+    {"GetClinic",          "C1",           "ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"ListClinics",        "",             "ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"UpdateClinic",       "C1",           "ok PD PD PD PD PD  UN UN UN UN UN"},
+};
+
 constexpr Row kTherapistServiceRows[] = {
 //   method                target           AD ST TH AT SS SA  no Ba un rv ds
     {"CreateTherapist",    "",             "ok ok PD PD ok PD  UN UN UN UN UN"},
@@ -198,6 +207,7 @@ std::vector<MatrixRow> Matrix() {
                         r.target, ParseCodes(r.want)});
     }
   };
+  add("ClinicService", kClinicServiceRows);
   add("TherapistService", kTherapistServiceRows);
   add("AthleteService", kAthleteServiceRows);
   add("BookingService", kBookingServiceRows);
@@ -524,12 +534,49 @@ v1::AddEventRequest EventRequest(T& t, const std::string& athlete) {
 const PermissionTest::Actions& PermissionTest::AllActions() {
   static const auto* const actions = new Actions{
       // TherapistService.
+      {{"clinic.v1.ClinicService/CreateClinic", ""},
+       {nullptr,
+        [](T& t, Cell& c) {
+          v1::CreateClinicRequest req;
+          req.mutable_clinic()->set_display_name("Clinic of a cell");
+          req.mutable_clinic()->set_time_zone("Europe/London");
+          v1::Clinic out;
+          return v1::ClinicService::NewStub(t.server_.channel())
+              ->CreateClinic(c.ctx, req, &out);
+        }}},
+      {{"clinic.v1.ClinicService/GetClinic", "C1"},
+       {nullptr,
+        [](T& t, Cell& c) {
+          v1::GetClinicRequest req;
+          req.set_id("cl_1");
+          v1::Clinic out;
+          return v1::ClinicService::NewStub(t.server_.channel())
+              ->GetClinic(c.ctx, req, &out);
+        }}},
+      {{"clinic.v1.ClinicService/ListClinics", ""},
+       {nullptr,
+        [](T& t, Cell& c) {
+          v1::ListClinicsResponse out;
+          return v1::ClinicService::NewStub(t.server_.channel())
+              ->ListClinics(c.ctx, {}, &out);
+        }}},
+      {{"clinic.v1.ClinicService/UpdateClinic", "C1"},
+       {nullptr,
+        [](T& t, Cell& c) {
+          v1::UpdateClinicRequest req;
+          req.mutable_clinic()->set_id("cl_1");
+          req.mutable_clinic()->set_display_name("Renamed by a cell");
+          v1::Clinic out;
+          return v1::ClinicService::NewStub(t.server_.channel())
+              ->UpdateClinic(c.ctx, req, &out);
+        }}},
       {{"clinic.v1.TherapistService/CreateTherapist", ""},
        {nullptr,
         [](T& t, Cell& c) {
           v1::CreateTherapistRequest req;
           req.mutable_therapist()->set_display_name("Nia New");
           req.mutable_therapist()->add_modalities(v1::SPORTS);
+          req.mutable_therapist()->set_clinic_id("cl_1");
           v1::Therapist out;
           return t.server_.therapists().CreateTherapist(c.ctx, req, &out);
         }}},
@@ -884,8 +931,10 @@ const PermissionTest::Actions& PermissionTest::AllActions() {
       {{"clinic.v1.BookingService/GetRules", ""},
        {nullptr,
         [](T& t, Cell& c) {
+          v1::GetRulesRequest req;
+          req.set_clinic_id("cl_1");
           v1::RuleSet out;
-          return t.server_.bookings().GetRules(c.ctx, {}, &out);
+          return t.server_.bookings().GetRules(c.ctx, req, &out);
         }}},
       {{"clinic.v1.BookingService/ListAvailableSlots", "T1"},
        {nullptr,
@@ -1229,8 +1278,9 @@ TEST_F(PublicServicesTest, HealthAndReflectionNeedNoToken) {
 TEST(PermissionMatrixTest, CoversEveryRpcOfTheApiAndThePolicyTable) {
   std::set<std::string> api;
   for (const google::protobuf::FileDescriptor* file :
-       {v1::Therapist::descriptor()->file(), v1::Athlete::descriptor()->file(),
-        v1::Booking::descriptor()->file(), v1::User::descriptor()->file()}) {
+       {v1::Clinic::descriptor()->file(), v1::Therapist::descriptor()->file(),
+        v1::Athlete::descriptor()->file(), v1::Booking::descriptor()->file(),
+        v1::User::descriptor()->file()}) {
     for (int s = 0; s < file->service_count(); ++s) {
       const google::protobuf::ServiceDescriptor* service = file->service(s);
       for (int m = 0; m < service->method_count(); ++m) {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "clinic/v1/clinics.grpc.pb.h"
 #include "clinic/v1/users.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/integration/clinicd_process.h"
@@ -35,12 +36,20 @@ std::vector<Resp> AllPages(Req req, Rpc rpc, std::string* text) {
 
 }  // namespace snapshot_internal
 
-// Read as ADMIN: therapists with their time off, athletes with their
+// Read as ADMIN: clinics with their rules, therapists with their time off,
+// athletes with their
 // injuries, every athlete's events, every booking (cancelled too), users,
 // every user's tokens and the audit log.
 inline std::string StoreSnapshot(ClinicdProcess& server) {
   using snapshot_internal::AllPages;
   std::string text;
+  auto clinics = v1::ClinicService::NewStub(server.channel());
+  AllPages<v1::ListClinicsResponse>(
+      v1::ListClinicsRequest(),
+      [&](auto* ctx, const auto& req, auto* out) {
+        return clinics->ListClinics(ctx, req, out);
+      },
+      &text);
   AllPages<v1::ListTherapistsResponse>(
       v1::ListTherapistsRequest(),
       [&](auto* ctx, const auto& req, auto* out) {

@@ -1,0 +1,266 @@
+// Several clinics in one deployment, through clinicd: ClinicService, each
+// clinic's zone on its own DST dates, and an athlete whose sessions at
+// every clinic count for the rules. Runs on both stores.
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "clinic/v1/clinics.grpc.pb.h"
+#include "clinic/v1/users.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "gtest/gtest.h"
+#include "tests/integration/clinicd_test_base.h"
+
+namespace clinic::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+constexpr int64_t kYearSeconds = 366 * 24 * 3600;
+
+// The first transition of `zone` after now: the day it happens on.
+absl::CivilDay NextChangeDay(const absl::TimeZone& zone) {
+  absl::TimeZone::CivilTransition change;
+  EXPECT_TRUE(zone.NextTransition(absl::Now(), &change));
+  return absl::CivilDay(change.to);
+}
+
+// The ErrorInfo reason of `status`.
+std::string ReasonOf(const grpc::Status& status) {
+  google::rpc::Status rich;
+  EXPECT_TRUE(rich.ParseFromString(status.error_details()));
+  google::rpc::ErrorInfo info;
+  for (const auto& any : rich.details()) {
+    if (any.UnpackTo(&info)) return info.reason();
+  }
+  return "";
+}
+
+// New York (the first clinic, from --timezone) and London (made through
+// ClinicService); both book a year ahead, so that the DST changes of next
+// spring are within reach.
+class ClinicsTest : public ClinicdTest {
+ protected:
+  std::vector<std::string> ExtraFlags() override {
+    const std::string rules = dir_.path() + "/rules.textproto";
+    std::ofstream(rules) << "horizon { seconds: " << kYearSeconds << " }\n";
+    return {"--rules=" + rules};
+  }
+
+  void SetUp() override {
+    ClinicdTest::SetUp();
+    clinics_ = v1::ClinicService::NewStub(server_.channel());
+    ASSERT_TRUE(absl::LoadTimeZone("Europe/London", &london_zone_));
+    v1::CreateClinicRequest req;
+    req.mutable_clinic()->set_display_name("London");
+    req.mutable_clinic()->set_time_zone("Europe/London");
+    req.mutable_clinic()->mutable_rules()->mutable_horizon()->set_seconds(
+        kYearSeconds);
+    v1::Clinic out;
+    const grpc::Status s = clinics_->CreateClinic(Ctx().get(), req, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    london_ = out.id();
+  }
+
+  // A therapist at `clinic` working 09:00-18:00 every day, local time.
+  std::string TherapistAt(const std::string& clinic, const std::string& name) {
+    v1::CreateTherapistRequest req;
+    v1::Therapist* t = req.mutable_therapist();
+    t->set_display_name(name);
+    t->set_clinic_id(clinic);
+    for (v1::Modality m : {v1::DEEP_TISSUE, v1::SPORTS}) t->add_modalities(m);
+    for (int day = v1::MONDAY; day <= v1::SUNDAY; ++day) {
+      v1::WorkingHours* h = t->add_working_hours();
+      h->set_day(static_cast<v1::DayOfWeek>(day));
+      h->mutable_start()->set_hours(9);
+      h->mutable_end()->set_hours(18);
+    }
+    v1::Therapist out;
+    const grpc::Status s =
+        server_.therapists().CreateTherapist(Ctx().get(), req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(out.clinic_id(), clinic);
+    return out.id();
+  }
+
+  // The first sports slot of `therapist` on `day` of `zone`.
+  absl::Time FirstSlot(const std::string& therapist, absl::CivilDay day,
+                       const absl::TimeZone& zone) {
+    v1::ListAvailableSlotsRequest req;
+    req.set_therapist_id(therapist);
+    req.set_modality(v1::SPORTS);
+    *req.mutable_start_time() = Ts(absl::FromCivil(day, zone));
+    *req.mutable_end_time() = Ts(absl::FromCivil(day + 1, zone));
+    v1::ListAvailableSlotsResponse out;
+    const grpc::Status s =
+        server_.bookings().ListAvailableSlots(Ctx().get(), req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    if (out.slots().empty()) return absl::InfinitePast();
+    return FromTs(out.slots(0).start_time());
+  }
+
+  std::unique_ptr<v1::ClinicService::Stub> clinics_;
+  absl::TimeZone london_zone_;
+  std::string london_;
+};
+
+TEST_F(ClinicsTest, ClinicsAreListedWithTheirZoneAndRulesAndAudited) {
+  v1::ListClinicsResponse list;
+  ASSERT_TRUE(clinics_->ListClinics(Ctx().get(), {}, &list).ok());
+  ASSERT_THAT(list.clinics(), SizeIs(2));
+  EXPECT_EQ(list.clinics(0).time_zone(), "America/New_York");
+  EXPECT_EQ(list.clinics(1).id(), london_);
+
+  v1::GetClinicRequest get;
+  get.set_id(london_);
+  v1::Clinic london;
+  ASSERT_TRUE(clinics_->GetClinic(Ctx().get(), get, &london).ok());
+  EXPECT_EQ(london.display_name(), "London");
+  EXPECT_EQ(london.rules().time_zone(), "Europe/London");
+  EXPECT_EQ(london.rules().horizon().seconds(), kYearSeconds);
+  EXPECT_THAT(london.rules().modalities(), SizeIs(3));  // RULES.md's
+
+  v1::GetRulesRequest rules_req;
+  rules_req.set_clinic_id(london_);
+  v1::RuleSet rules;
+  ASSERT_TRUE(server_.bookings().GetRules(Ctx().get(), rules_req, &rules).ok());
+  EXPECT_EQ(rules.time_zone(), "Europe/London");
+  // With two clinics, which one must be said.
+  EXPECT_EQ(server_.bookings().GetRules(Ctx().get(), {}, &rules).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::ListAuditEventsRequest audit;
+  audit.set_target(london_);
+  v1::ListAuditEventsResponse events;
+  ASSERT_TRUE(v1::UserService::NewStub(server_.channel())
+                  ->ListAuditEvents(Ctx().get(), audit, &events)
+                  .ok());
+  ASSERT_THAT(events.events(), SizeIs(1));
+  EXPECT_EQ(events.events(0).action(), "clinic.create");
+}
+
+TEST_F(ClinicsTest, ABadClinicIsRefusedNamingTheFieldAndNothingIsMade) {
+  v1::CreateClinicRequest req;
+  req.mutable_clinic()->set_display_name("Paris");
+  req.mutable_clinic()->set_time_zone("Europe/Atlantis");
+  v1::Clinic out;
+  grpc::Status s = clinics_->CreateClinic(Ctx().get(), req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("clinic.time_zone"));
+  req.mutable_clinic()->set_time_zone("Europe/Paris");
+  req.mutable_clinic()->set_display_name("");
+  s = clinics_->CreateClinic(Ctx().get(), req, &out);
+  EXPECT_THAT(s.error_message(), HasSubstr("clinic.display_name"));
+
+  v1::ListClinicsResponse list;
+  ASSERT_TRUE(clinics_->ListClinics(Ctx().get(), {}, &list).ok());
+  EXPECT_THAT(list.clinics(), SizeIs(2));
+  // A therapist must say which clinic once there are several.
+  v1::CreateTherapistRequest therapist;
+  therapist.mutable_therapist()->set_display_name("Nowhere");
+  therapist.mutable_therapist()->add_modalities(v1::SPORTS);
+  v1::Therapist made;
+  s = server_.therapists().CreateTherapist(Ctx().get(), therapist, &made);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("therapist.clinic_id"));
+}
+
+TEST_F(ClinicsTest, EachClinicsSlotsFollowItsOwnDstChanges) {
+  const std::string ny_clinic = "cl_1";
+  const std::string maya = TherapistAt(ny_clinic, "Maya Okafor");
+  const std::string ana = TherapistAt(london_, "Ana Reyes");
+  const absl::CivilDay us_change = NextChangeDay(zone_);
+  const absl::CivilDay eu_change = NextChangeDay(london_zone_);
+  ASSERT_NE(us_change, eu_change);  // the two sides change on other dates
+
+  // On each clinic's own change day the first slot is 09:00 there.
+  EXPECT_EQ(FirstSlot(maya, us_change, zone_),
+            absl::FromCivil(absl::CivilHour(us_change) + 9, zone_));
+  EXPECT_EQ(FirstSlot(ana, eu_change, london_zone_),
+            absl::FromCivil(absl::CivilHour(eu_change) + 9, london_zone_));
+
+  // A day between the two changes: both open at 09:00 local, 4 hours
+  // apart instead of the usual 5.
+  const absl::CivilDay between = std::min(us_change, eu_change) + 1;
+  const absl::Time ny_nine = FirstSlot(maya, between, zone_);
+  const absl::Time london_nine = FirstSlot(ana, between, london_zone_);
+  EXPECT_EQ(ny_nine, absl::FromCivil(absl::CivilHour(between) + 9, zone_));
+  EXPECT_EQ(ny_nine - london_nine, absl::Hours(4));
+  const absl::CivilDay after = std::max(us_change, eu_change) + 1;
+  EXPECT_EQ(FirstSlot(maya, after, zone_) - FirstSlot(ana, after, london_zone_),
+            absl::Hours(5));
+}
+
+TEST_F(ClinicsTest, AnAthletesSessionsAtEveryClinicCountForTheRules) {
+  const std::string maya = TherapistAt("cl_1", "Maya Okafor");
+  const std::string ana = TherapistAt(london_, "Ana Reyes");
+  const std::string jane = AddAthlete();
+  const absl::CivilDay sunday = RaceSunday();
+  AddEvent(jane, v1::RACE, "Broad Street Run", Local(sunday, 7),
+           absl::Hours(3));
+
+  // Booked in New York at 11:00; the same instant in London is taken.
+  v1::ReserveSlotResponse out;
+  const absl::Time ny = Local(sunday - 5, 11);
+  ASSERT_TRUE(Reserve(Spec(jane, maya, v1::SPORTS, ny), &out).ok());
+  grpc::Status s = Reserve(Spec(jane, ana, v1::SPORTS, ny), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(RuleIds(RejectionOf(s).violations()),
+              ElementsAre("ATHLETE_BUSY"));
+
+  // Deep tissue in London the Friday before the race: the rejection names
+  // the race, with times in London's zone.
+  const absl::Time friday = absl::FromCivil(
+      absl::CivilHour(absl::CivilDay(sunday - 2)) + 16, london_zone_);
+  s = Reserve(Spec(jane, ana, v1::DEEP_TISSUE, friday), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  const v1::BookingRejection rejection = RejectionOf(s);
+  EXPECT_THAT(RuleIds(rejection.violations()), ElementsAre("GAP_BEFORE_EVENT"));
+  EXPECT_THAT(s.error_message(), HasSubstr("Broad Street Run"));
+  EXPECT_THAT(
+      s.error_message(),
+      HasSubstr(absl::FormatTime("%H:%M %Z", Local(sunday, 7), london_zone_)));
+}
+
+TEST_F(ClinicsTest, AZoneChangeWaitsForTheClinicsSessionsButRulesDoNot) {
+  const std::string ana = TherapistAt(london_, "Ana Reyes");
+  const std::string jane = AddAthlete();
+  v1::ReserveSlotResponse booked;
+  const absl::Time at = absl::FromCivil(
+      absl::CivilHour(absl::ToCivilDay(absl::Now(), london_zone_) + 3) + 10,
+      london_zone_);
+  ASSERT_TRUE(Reserve(Spec(jane, ana, v1::SPORTS, at), &booked).ok());
+
+  v1::UpdateClinicRequest req;
+  req.mutable_clinic()->set_id(london_);
+  req.mutable_clinic()->set_time_zone("Europe/Paris");
+  v1::Clinic out;
+  grpc::Status s = clinics_->UpdateClinic(Ctx().get(), req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("1 session"));
+  EXPECT_EQ(ReasonOf(s), "CLINIC_HAS_SESSIONS");
+
+  // New rules apply at once, without a restart, to this clinic only.
+  req.mutable_clinic()->clear_time_zone();
+  req.mutable_clinic()->mutable_rules()->mutable_min_notice()->set_seconds(
+      48 * 3600);
+  s = clinics_->UpdateClinic(Ctx().get(), req, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.time_zone(), "Europe/London");
+  EXPECT_EQ(out.rules().min_notice().seconds(), 48 * 3600);
+  EXPECT_EQ(out.rules().horizon().seconds(), kYearSeconds);  // kept
+  const absl::Time tomorrow = at - absl::Hours(48);
+  s = Reserve(Spec(jane, ana, v1::SPORTS, tomorrow), &booked);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(RuleIds(RejectionOf(s).violations()), ElementsAre("TOO_SOON"));
+}
+
+}  // namespace
+}  // namespace clinic::testing
