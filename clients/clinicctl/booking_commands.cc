@@ -36,6 +36,7 @@ std::optional<int> ReadSession(Session& s, const Args& args,
                                v1::SessionSpec* spec) {
   auto modality = ParseModality(args.Get("modality"));
   if (!modality.ok()) return s.UsageError(modality.status());
+  s.InClinicOfTherapist(args.Get("therapist"));  // --at is in its time
   absl::Time at;
   if (auto rc = s.ReadWhen(args, "at", &at)) return *rc;
   spec->set_athlete_id(args.Get("athlete"));
@@ -165,6 +166,8 @@ std::optional<int> ReadBookingsQuery(Session& s, const Args& args,
                                      v1::ListBookingsRequest* request) {
   request->set_athlete_id(args.Get("athlete"));
   request->set_therapist_id(args.Get("therapist"));
+  request->set_clinic_id(s.clinic());
+  s.InClinicOfTherapist(args.Get("therapist"));
   absl::Time from = absl::Now();
   if (args.Has("from")) {
     if (auto rc = s.ReadDate(args, "from", false, &from)) return *rc;
@@ -220,8 +223,10 @@ int ShowBooking(Session& s, const Args& args) {
     return s.Fail(status);
   }
   if (s.json()) return s.PrintJson(b);
+  s.InClinic(b.clinic_id());
   std::ostream& out = s.out();
   out << "ID:         " << b.id() << "\n"
+      << "Clinic:     " << b.clinic_id() << "\n"
       << "When:       " << s.FormatSpan(b.start_time(), b.end_time()) << "\n"
       << "Modality:   " << ModalityFlagName(b.modality()) << "\n"
       << "Athlete:    " << s.AthleteName(b.athlete_id()) << " ("
@@ -285,6 +290,8 @@ int Slots(Session& s, const Args& args) {
   }
   request.set_therapist_id(args.Get("therapist"));
   request.set_athlete_id(args.Get("athlete"));
+  request.set_clinic_id(s.clinic());
+  s.InClinicOfTherapist(args.Get("therapist"));
   if (args.Has("modality")) {
     auto m = ParseModality(args.Get("modality"));
     if (!m.ok()) return s.UsageError(m.status());
@@ -360,12 +367,23 @@ int Slots(Session& s, const Args& args) {
 }
 
 int Rules(Session& s, const Args&) {
+  v1::GetRulesRequest request;
+  request.set_clinic_id(s.clinic());
   v1::RuleSet rules;
-  if (auto status = s.bookings().GetRules(s.Context().get(),
-                                          v1::GetRulesRequest(), &rules);
+  if (auto status = s.bookings().GetRules(s.Context().get(), request, &rules);
       !status.ok()) {
     return s.Fail(status);
   }
+  return PrintRules(s, rules);
+}
+
+const FlagSpec kFromDate{"from", "DATE",
+                         "first day, YYYY-MM-DD (default: from now)"};
+const FlagSpec kToDate{"to", "DATE", "last day, inclusive, YYYY-MM-DD"};
+
+}  // namespace
+
+int PrintRules(Session& s, const v1::RuleSet& rules) {
   if (s.json()) return s.PrintJson(rules);
   auto gap = [](const google::protobuf::Duration& d) {
     return d.seconds() == 0 && d.nanos() == 0 ? "-"
@@ -392,12 +410,6 @@ int Rules(Session& s, const Args&) {
           << table.Render();
   return kExitOk;
 }
-
-const FlagSpec kFromDate{"from", "DATE",
-                         "first day, YYYY-MM-DD (default: from now)"};
-const FlagSpec kToDate{"to", "DATE", "last day, inclusive, YYYY-MM-DD"};
-
-}  // namespace
 
 std::string BookingsTable(
     Session& s, const google::protobuf::RepeatedPtrField<v1::Booking>& list) {

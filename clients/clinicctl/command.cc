@@ -31,6 +31,10 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "are taken in turn"},
       {"token", "TOKEN",
        "bearer token sent with each call (default $CLINIC_TOKEN)"},
+      {"clinic", "ID",
+       "the clinic to act in and show times of, e.g. cl_2 (default "
+       "$CLINIC_CLINIC, else the clinic of the records named, or the only "
+       "one)"},
       {"json", "",
        "print the response as protobuf JSON, nothing else on stdout"},
       {"timeout", "SECONDS",
@@ -180,6 +184,7 @@ Invocation CommandLine::Parse(
     inv.options.server = std::string(kDefaultServer);
   }
   inv.options.token = env("CLINIC_TOKEN");
+  inv.options.clinic = env("CLINIC_CLINIC");
   // The TLS files and where each came from, for errors.
   struct TlsFile {
     const char* flag;
@@ -286,6 +291,8 @@ Invocation CommandLine::Parse(
       inv.options.server = value;
     } else if (name == "token") {
       inv.options.token = value;
+    } else if (name == "clinic") {
+      inv.options.clinic = value;
     } else if (name == "json") {
       inv.options.json = true;
     } else if (name == "timeout") {

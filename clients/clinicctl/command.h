@@ -64,7 +64,10 @@ struct CommandSpec {
 struct GlobalOptions {
   std::string server;  // --server, else $CLINIC_SERVER, else 127.0.0.1:50051
   std::string token;   // --token, else $CLINIC_TOKEN
-  bool json = false;   // --json
+  // --clinic, else $CLINIC_CLINIC: the clinic commands act in and show
+  // times of; empty: the one a command's records are at, or the only one.
+  std::string clinic;
+  bool json = false;            // --json
   double timeout_seconds = 10;  // --timeout
   // TLS: the files of --tls-ca, --tls-cert and --tls-key (else
   // $CLINIC_TLS_CA, $CLINIC_TLS_CERT, $CLINIC_TLS_KEY) and the PEM text

@@ -11,6 +11,7 @@
 
 namespace clinic::cli {
 
+std::vector<CommandSpec> ClinicCommands();
 std::vector<CommandSpec> TherapistCommands();
 std::vector<CommandSpec> AthleteCommands();
 std::vector<CommandSpec> BookingCommands();
@@ -32,6 +33,9 @@ grpc::Status FetchAll(const std::function<grpc::Status(const std::string& token,
   } while (!token.empty());
   return grpc::Status::OK;
 }
+
+// The rule table for people (with --json, the document); kExitOk.
+int PrintRules(Session& s, const v1::RuleSet& rules);
 
 // A table of bookings with names and states; "" for none.
 std::string BookingsTable(

@@ -13,8 +13,9 @@ namespace {
 std::vector<clinic::cli::CommandSpec> AllCommands() {
   std::vector<clinic::cli::CommandSpec> all;
   for (auto group :
-       {clinic::cli::TherapistCommands, clinic::cli::AthleteCommands,
-        clinic::cli::BookingCommands, clinic::cli::UserCommands}) {
+       {clinic::cli::ClinicCommands, clinic::cli::TherapistCommands,
+        clinic::cli::AthleteCommands, clinic::cli::BookingCommands,
+        clinic::cli::UserCommands}) {
     for (auto& c : group()) all.push_back(std::move(c));
   }
   return all;

@@ -103,7 +103,23 @@ Session::Session(const CommandSpec& command, GlobalOptions options,
       channel_(Channel(options_)),
       therapists_(v1::TherapistService::NewStub(channel_)),
       athletes_(v1::AthleteService::NewStub(channel_)),
-      bookings_(v1::BookingService::NewStub(channel_)) {}
+      bookings_(v1::BookingService::NewStub(channel_)),
+      clinics_(v1::ClinicService::NewStub(channel_)),
+      clinic_(options_.clinic) {}
+
+void Session::InClinic(const std::string& id) {
+  if (options_.clinic.empty() && !zone_.has_value()) clinic_ = id;
+}
+
+void Session::InClinicOfTherapist(const std::string& id) {
+  if (!options_.clinic.empty() || zone_.has_value() || id.empty()) return;
+  v1::GetTherapistRequest req;
+  req.set_id(id);
+  v1::Therapist t;
+  if (therapists_->GetTherapist(Context().get(), req, &t).ok()) {
+    clinic_ = t.clinic_id();
+  }
+}
 
 std::unique_ptr<grpc::ClientContext> Session::Context() const {
   auto context = std::make_unique<grpc::ClientContext>();
@@ -133,9 +149,10 @@ grpc::Status Session::CallRetryingOnce(
 
 grpc::Status Session::Zone(absl::TimeZone* zone) {
   if (!zone_.has_value()) {
+    v1::GetRulesRequest req;
+    req.set_clinic_id(clinic_);
     v1::RuleSet rules;
-    grpc::Status status =
-        bookings_->GetRules(Context().get(), v1::GetRulesRequest(), &rules);
+    grpc::Status status = bookings_->GetRules(Context().get(), req, &rules);
     if (!status.ok()) return status;
     absl::TimeZone loaded;
     if (!absl::LoadTimeZone(rules.time_zone(), &loaded)) {

@@ -16,6 +16,7 @@
 #include "clients/clinicctl/command.h"
 #include "clinic/v1/athletes.grpc.pb.h"
 #include "clinic/v1/bookings.grpc.pb.h"
+#include "clinic/v1/clinics.grpc.pb.h"
 #include "clinic/v1/therapists.grpc.pb.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
@@ -38,6 +39,17 @@ class Session {
   v1::TherapistService::Stub& therapists() { return *therapists_; }
   v1::AthleteService::Stub& athletes() { return *athletes_; }
   v1::BookingService::Stub& bookings() { return *bookings_; }
+  v1::ClinicService::Stub& clinics() { return *clinics_; }
+
+  // The clinic of --clinic, or the one set by InClinic; "" for none yet
+  // (the server then takes the only clinic).
+  const std::string& clinic() const { return clinic_; }
+  // Makes `id` the clinic whose zone times are in, unless --clinic named
+  // one or the zone was already used.
+  void InClinic(const std::string& id);
+  // InClinic of therapist `id`'s clinic, asked of the server; does nothing
+  // when that fails (the command's own call then says why).
+  void InClinicOfTherapist(const std::string& id);
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
   // Makes a call that is safe to repeat: with a fresh Context(), and when
@@ -48,7 +60,7 @@ class Session {
       const std::function<grpc::Status(grpc::ClientContext*)>& call,
       const std::string& request_id);
 
-  // The clinic's time zone, asked of the server once.
+  // The time zone of clinic(), asked of the server once.
   grpc::Status Zone(absl::TimeZone* zone);
   // Display names, looked up once per id; the id itself when that fails.
   std::string TherapistName(const std::string& id);
@@ -110,6 +122,8 @@ class Session {
   std::unique_ptr<v1::TherapistService::Stub> therapists_;
   std::unique_ptr<v1::AthleteService::Stub> athletes_;
   std::unique_ptr<v1::BookingService::Stub> bookings_;
+  std::unique_ptr<v1::ClinicService::Stub> clinics_;
+  std::string clinic_;
   std::optional<absl::TimeZone> zone_;
   std::map<std::string, std::string> therapist_names_;
   std::map<std::string, std::string> athlete_names_;

@@ -77,9 +77,11 @@ std::optional<int> ReadTherapist(Session& s, const Args& args,
 
 int PrintTherapist(Session& s, const v1::Therapist& t) {
   if (s.json()) return s.PrintJson(t);
+  s.InClinic(t.clinic_id());
   std::ostream& out = s.out();
   out << "ID:          " << t.id() << "\n"
       << "Name:        " << t.display_name() << "\n"
+      << "Clinic:      " << t.clinic_id() << "\n"
       << "Modalities:  " << Modalities(t) << "\n"
       << "Prices:      " << Prices(t) << "\n"
       << "Hours:       " << FormatHours(t.working_hours()) << "\n"
@@ -114,6 +116,7 @@ int Add(Session& s, const Args& args) {
                               request.mutable_therapist(), &mask)) {
     return *rc;
   }
+  request.mutable_therapist()->set_clinic_id(s.clinic());
   if (!args.Has("hours")) {
     const std::vector<v1::WorkingHours> hours =
         ParseHours(kDefaultHours).value();
@@ -134,6 +137,7 @@ int Add(Session& s, const Args& args) {
 
 int List(Session& s, const Args& args) {
   v1::ListTherapistsRequest request;
+  request.set_clinic_id(s.clinic());
   if (args.Has("modality")) {
     auto m = ParseModality(args.Get("modality"));
     if (!m.ok()) return s.UsageError(m.status());
@@ -149,11 +153,11 @@ int List(Session& s, const Args& args) {
       &all);
   if (!status.ok()) return s.Fail(status);
   if (s.json()) return s.PrintJson(all);
-  Table table({"ID", "NAME", "MODALITIES", "HOURS", "BUFFER"});
-  table.SetMaxWidth(2, 40);
-  table.SetMaxWidth(3, 48);
+  Table table({"ID", "CLINIC", "NAME", "MODALITIES", "HOURS", "BUFFER"});
+  table.SetMaxWidth(3, 40);
+  table.SetMaxWidth(4, 48);
   for (const v1::Therapist& t : all.therapists()) {
-    table.AddRow({t.id(), t.display_name(), Modalities(t),
+    table.AddRow({t.id(), t.clinic_id(), t.display_name(), Modalities(t),
                   FormatHours(t.working_hours()),
                   absl::StrCat(t.turnover_buffer().seconds() / 60, " min")});
   }
@@ -209,6 +213,7 @@ int Update(Session& s, const Args& args) {
 int TimeOff(Session& s, const Args& args) {
   v1::AddTimeOffRequest request;
   request.set_therapist_id(args.positional()[0]);
+  s.InClinicOfTherapist(request.therapist_id());  // --from/--to in its time
   absl::Time from, to;
   if (auto rc = s.ReadWhen(args, "from", &from)) return *rc;
   if (auto rc = s.ReadWhen(args, "to", &to)) return *rc;
