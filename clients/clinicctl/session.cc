@@ -105,19 +105,19 @@ Session::Session(const CommandSpec& command, GlobalOptions options,
       athletes_(v1::AthleteService::NewStub(channel_)),
       bookings_(v1::BookingService::NewStub(channel_)),
       clinics_(v1::ClinicService::NewStub(channel_)),
-      clinic_(options_.clinic) {}
+      zone_clinic_(options_.clinic) {}
 
 void Session::InClinic(const std::string& id) {
-  if (options_.clinic.empty() && !zone_.has_value()) clinic_ = id;
+  if (!zone_.has_value() && !id.empty()) zone_clinic_ = id;
 }
 
 void Session::InClinicOfTherapist(const std::string& id) {
-  if (!options_.clinic.empty() || zone_.has_value() || id.empty()) return;
+  if (zone_.has_value() || id.empty()) return;
   v1::GetTherapistRequest req;
   req.set_id(id);
   v1::Therapist t;
   if (therapists_->GetTherapist(Context().get(), req, &t).ok()) {
-    clinic_ = t.clinic_id();
+    InClinic(t.clinic_id());
   }
 }
 
@@ -150,7 +150,7 @@ grpc::Status Session::CallRetryingOnce(
 grpc::Status Session::Zone(absl::TimeZone* zone) {
   if (!zone_.has_value()) {
     v1::GetRulesRequest req;
-    req.set_clinic_id(clinic_);
+    req.set_clinic_id(zone_clinic_);
     v1::RuleSet rules;
     grpc::Status status = bookings_->GetRules(Context().get(), req, &rules);
     if (!status.ok()) return status;

@@ -41,11 +41,12 @@ class Session {
   v1::BookingService::Stub& bookings() { return *bookings_; }
   v1::ClinicService::Stub& clinics() { return *clinics_; }
 
-  // The clinic of --clinic, or the one set by InClinic; "" for none yet
-  // (the server then takes the only clinic).
-  const std::string& clinic() const { return clinic_; }
-  // Makes `id` the clinic whose zone times are in, unless --clinic named
-  // one or the zone was already used.
+  // The clinic of --clinic or $CLINIC_CLINIC, for requests that name one;
+  // "" for none (the server then takes the only clinic).
+  const std::string& clinic() const { return options_.clinic; }
+  // Makes `id`, the clinic of the records a command names, the one whose
+  // zone times are read and shown in (else clinic()), unless the zone was
+  // already used.
   void InClinic(const std::string& id);
   // InClinic of therapist `id`'s clinic, asked of the server; does nothing
   // when that fails (the command's own call then says why).
@@ -60,7 +61,8 @@ class Session {
       const std::function<grpc::Status(grpc::ClientContext*)>& call,
       const std::string& request_id);
 
-  // The time zone of clinic(), asked of the server once.
+  // The time zone of the clinic concerned (see InClinic), asked of the
+  // server once.
   grpc::Status Zone(absl::TimeZone* zone);
   // Display names, looked up once per id; the id itself when that fails.
   std::string TherapistName(const std::string& id);
@@ -123,7 +125,7 @@ class Session {
   std::unique_ptr<v1::AthleteService::Stub> athletes_;
   std::unique_ptr<v1::BookingService::Stub> bookings_;
   std::unique_ptr<v1::ClinicService::Stub> clinics_;
-  std::string clinic_;
+  std::string zone_clinic_;  // whose zone Zone() gives
   std::optional<absl::TimeZone> zone_;
   std::map<std::string, std::string> therapist_names_;
   std::map<std::string, std::string> athlete_names_;

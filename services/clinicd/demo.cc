@@ -1,6 +1,7 @@
 #include "services/clinicd/demo.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/api/rules_text.h"
 #include "services/core/ids.h"
 #include "services/core/status_macros.h"
 #include "services/core/time_format.h"
@@ -55,6 +56,19 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic, core::Id clinic_id,
   maya.clinic_id = sam.clinic_id = clinic_id;
   CLINIC_ASSIGN_OR_RETURN(maya, clinic.CreateTherapist(std::move(maya)));
   CLINIC_ASSIGN_OR_RETURN(sam, clinic.CreateTherapist(std::move(sam)));
+  // A second location, in another zone, where the same athlete books too.
+  const core::Actor server;  // the server itself
+  CLINIC_ASSIGN_OR_RETURN(
+      const core::ClinicInfo london,
+      clinic.CreateClinic(
+          {0, "London Bridge", "Europe/London",
+           api::RuleSetText(core::RuleTable::Defaults()), absl::Time()},
+          server));
+  core::Therapist ana =
+      DemoTherapist("Ana Reyes", {Modality::kDeepTissue, Modality::kSports}, 0,
+                    4, 8, 17);  // Mon-Fri 08:00-17:00 London time
+  ana.clinic_id = london.id;
+  CLINIC_ASSIGN_OR_RETURN(ana, clinic.CreateTherapist(std::move(ana)));
   core::Athlete jordan;
   jordan.name = "Jordan Rivera";
   jordan.email = "jordan@example.com";
@@ -79,20 +93,33 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic, core::Id clinic_id,
   const absl::Time friday =
       absl::FromCivil(absl::CivilHour(day - 2) + 16, zone);
   return absl::StrCat(
-      "demo clinic: therapists ",
-      core::FormatId(core::IdKind::kTherapist, maya.id), " (", maya.name,
-      ") and ", core::FormatId(core::IdKind::kTherapist, sam.id), " (",
-      sam.name, "); athlete ",
-      core::FormatId(core::IdKind::kAthlete, jordan.id), " (", jordan.name,
-      ") races \"", race.name, "\" ", core::FormatInstant(race.start, zone),
+      "demo clinics: ", core::FormatId(core::IdKind::kClinic, clinic_id), " (",
+      local->info.name, ", ", local->info.time_zone, ") and ",
+      core::FormatId(core::IdKind::kClinic, london.id), " (", london.name, ", ",
+      london.time_zone, ", therapist ",
+      core::FormatId(core::IdKind::kTherapist, ana.id), " ", ana.name,
+      ");\ntherapists ", core::FormatId(core::IdKind::kTherapist, maya.id),
+      " (", maya.name, ") and ",
+      core::FormatId(core::IdKind::kTherapist, sam.id), " (", sam.name,
+      "); athlete ", core::FormatId(core::IdKind::kAthlete, jordan.id), " (",
+      jordan.name, ") races \"", race.name, "\" ",
+      core::FormatInstant(race.start, zone),
       ".\ntry, in another terminal: a deep tissue massage two days before the "
       "race is rejected, naming the race and suggesting slots:\n  ",
       Clinicctl(address), " check --athlete ",
       core::FormatId(core::IdKind::kAthlete, jordan.id), " --therapist ",
       core::FormatId(core::IdKind::kTherapist, maya.id),
       " --modality deep_tissue --at \"",
-      absl::FormatTime("%Y-%m-%d %H:%M", friday, zone), "\"\nthen '",
-      Clinicctl(address), " help' for everything else.");
+      absl::FormatTime("%Y-%m-%d %H:%M", friday, zone),
+      "\"\nthe same athlete's race counts in London too (times there are "
+      "London's):\n  ",
+      Clinicctl(address), " check --athlete ",
+      core::FormatId(core::IdKind::kAthlete, jordan.id), " --therapist ",
+      core::FormatId(core::IdKind::kTherapist, ana.id),
+      " --modality deep_tissue --at \"",
+      absl::FormatTime("%Y-%m-%d 14:00", friday, zone), "\"\nthen '",
+      Clinicctl(address), " clinic list' and '", Clinicctl(address),
+      " help' for everything else.");
 }
 
 }  // namespace clinic

@@ -8,11 +8,11 @@
 
 namespace clinic {
 
-// Seeds a demo clinic when the store has no therapist: two therapists, an
-// athlete with an injury and a race on the first Sunday at least five days
-// ahead, unless the store already has a therapist. Returns a few lines
-// telling what was seeded and which clinicctl command to try against the
-// server at `address`.
+// Seeds the demo when the store has no therapist: at the first clinic
+// (`clinic_id`) two therapists, an athlete with an injury and a race on the
+// first Sunday at least five days ahead; a second clinic in London with a
+// therapist. Returns a few lines telling what was seeded and which
+// clinicctl commands to try against the server at `address`.
 absl::StatusOr<std::string> SeedDemo(Clinic& clinic, core::Id clinic_id,
                                      const std::string& address);
 

@@ -71,11 +71,15 @@ TEST_F(ClinicsCliTest, TimesAreReadAndShownInTheTherapistsClinicZone) {
   CliResult r = Run({"therapist", "show", ana});
   EXPECT_THAT(r.out, HasSubstr("Clinic:      " + london_));
 
-  // --at is London time for a London therapist, without --clinic.
+  // --at is London time for a London therapist, even with New York as
+  // the clinic of $CLINIC_CLINIC.
   const std::string athlete = AddAthlete();
   const absl::CivilDay day = absl::ToCivilDay(absl::Now(), london_zone_) + 3;
-  const std::string booking =
-      Create(SessionArgs("book", athlete, ana, "sports", When(day, 10)));
+  const CliResult booked =
+      Run(SessionArgs("book", athlete, ana, "sports", When(day, 10)),
+          {{"CLINIC_CLINIC", "cl_1"}});
+  ASSERT_EQ(booked.exit_code, kOk) << booked;
+  const std::string booking = LastLine(booked.out);
   r = Run({"bookings", "show", booking, "--json"});
   v1::Booking b;
   ASSERT_TRUE(ParseJson(r.out, &b));

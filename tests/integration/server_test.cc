@@ -1,5 +1,6 @@
 // clinicd speaks standard gRPC health checking and server reflection, so
 // load balancers and grpcurl-style tools work.
+#include "clinic/v1/clinics.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
@@ -49,7 +50,7 @@ TEST_F(ClinicdTest, SigtermShutsDownCleanly) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
-TEST(DemoTest, SeedsTwoTherapistsAndAnAthleteWithARaceOnce) {
+TEST(DemoTest, SeedsTwoClinicsTheirTherapistsAndAnAthleteWithARaceOnce) {
   TempDir dir;
   ClinicdProcess server(dir.path() + "/demo.db");
   for (int start = 0; start < 2; ++start) {  // a restart seeds nothing more
@@ -58,7 +59,15 @@ TEST(DemoTest, SeedsTwoTherapistsAndAnAthleteWithARaceOnce) {
     v1::ListTherapistsResponse therapists;
     ASSERT_TRUE(
         server.therapists().ListTherapists(Ctx().get(), {}, &therapists).ok());
-    EXPECT_EQ(therapists.therapists_size(), 2);
+    ASSERT_EQ(therapists.therapists_size(), 3);
+    EXPECT_EQ(therapists.therapists(0).clinic_id(), "cl_1");
+    EXPECT_EQ(therapists.therapists(2).clinic_id(), "cl_2");
+    v1::ListClinicsResponse clinics;
+    ASSERT_TRUE(v1::ClinicService::NewStub(server.channel())
+                    ->ListClinics(Ctx().get(), {}, &clinics)
+                    .ok());
+    ASSERT_EQ(clinics.clinics_size(), 2);
+    EXPECT_NE(clinics.clinics(0).time_zone(), clinics.clinics(1).time_zone());
     v1::ListAthletesResponse athletes;
     ASSERT_TRUE(
         server.athletes().ListAthletes(Ctx().get(), {}, &athletes).ok());
