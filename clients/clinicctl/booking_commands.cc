@@ -116,6 +116,7 @@ int Book(Session& s, const Args& args) {
 int Reschedule(Session& s, const Args& args) {
   v1::RescheduleBookingRequest request;
   request.set_booking_id(args.positional()[0]);
+  s.InClinicOfBooking(request.booking_id());  // --at is in its clinic's time
   absl::Time at;
   if (auto rc = s.ReadWhen(args, "at", &at)) return *rc;
   *request.mutable_start_time() = ToProto(at);
@@ -154,6 +155,7 @@ int Cancel(Session& s, const Args& args) {
     return s.Fail(status);
   }
   if (s.json()) return s.PrintJson(b);
+  s.InClinic(b.clinic_id());
   s.out() << "Cancelled " << b.id() << " (" << ModalityFlagName(b.modality())
           << ", " << s.FormatSpan(b.start_time(), b.end_time()) << ", "
           << s.AthleteName(b.athlete_id()) << " with "

@@ -111,6 +111,16 @@ void Session::InClinic(const std::string& id) {
   if (!zone_.has_value() && !id.empty()) zone_clinic_ = id;
 }
 
+void Session::InClinicOfBooking(const std::string& id) {
+  if (zone_.has_value() || id.empty()) return;
+  v1::GetBookingRequest req;
+  req.set_booking_id(id);
+  v1::Booking b;
+  if (bookings_->GetBooking(Context().get(), req, &b).ok()) {
+    InClinic(b.clinic_id());
+  }
+}
+
 void Session::InClinicOfTherapist(const std::string& id) {
   if (zone_.has_value() || id.empty()) return;
   v1::GetTherapistRequest req;

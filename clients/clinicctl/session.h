@@ -51,6 +51,8 @@ class Session {
   // InClinic of therapist `id`'s clinic, asked of the server; does nothing
   // when that fails (the command's own call then says why).
   void InClinicOfTherapist(const std::string& id);
+  // InClinic of booking `id`'s clinic, likewise.
+  void InClinicOfBooking(const std::string& id);
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
   // Makes a call that is safe to repeat: with a fresh Context(), and when

@@ -1,11 +1,13 @@
 #include "services/auth/policy.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/core/error_reason.h"
 #include "services/core/ids.h"
+#include "services/core/status_macros.h"
 
 namespace clinic::auth {
 namespace {
@@ -142,6 +144,35 @@ absl::Status Caller::Denied(absl::string_view what) const {
                                                method_, what.empty() ? "" : " ",
                                                what)),
       {"PERMISSION_DENIED", {{"role", role}, {"method", method_}}});
+}
+
+bool Caller::platform_admin() const {
+  return user_.role == Role::kAdmin && user_.clinics.empty();
+}
+
+bool Caller::AtClinic(Id id) const {
+  if (everywhere()) return true;
+  return std::binary_search(user_.clinics.begin(), user_.clinics.end(), id);
+}
+
+absl::Status Caller::ForClinic(Id id) const {
+  if (AtClinic(id)) return absl::OkStatus();
+  return Denied(
+      absl::StrCat("at clinic ", core::FormatId(core::IdKind::kClinic, id)));
+}
+
+absl::StatusOr<Id> Caller::ListScope(Id requested,
+                                     absl::string_view field) const {
+  if (requested != 0) {
+    CLINIC_RETURN_IF_ERROR(ForClinic(requested));
+    return requested;
+  }
+  if (everywhere()) return Id{0};
+  if (user_.clinics.size() == 1) return user_.clinics.front();
+  if (user_.clinics.empty())
+    return Denied("at any clinic (it is granted none)");
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": a clinic id is required of a caller granted several clinics"));
 }
 
 absl::Status Caller::ForAthlete(Id id) const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/core/types.h"
 
@@ -70,6 +71,25 @@ class Caller {
   absl::Status Denied(absl::string_view what) const;
   // OK for staff and for the athlete `id` itself; else Denied naming it.
   absl::Status ForAthlete(Id id) const;
+
+  // An ADMIN granted no clinic: manages clinics and users everywhere.
+  bool platform_admin() const;
+  // Whether the caller's staff powers reach clinic `id`: a platform
+  // admin's reach every clinic, other staff's (STAFF, SERVICE, an ADMIN
+  // granted clinics) the clinics they are granted. Callers without staff
+  // powers (therapists, athletes) are limited to their own records
+  // instead, at every clinic.
+  bool AtClinic(Id id) const;
+  // Whether AtClinic holds for every clinic.
+  bool everywhere() const { return !staff() || platform_admin(); }
+  // OK when AtClinic(id); else PERMISSION_DENIED naming the clinic.
+  absl::Status ForClinic(Id id) const;
+  // The clinic a list of a staff caller covers: `requested` when it is in
+  // reach (else ForClinic's error), else 0 (every clinic) for a platform
+  // admin and anyone without staff powers, else the only clinic the
+  // caller is granted; INVALID_ARGUMENT naming `field` when it has
+  // several, PERMISSION_DENIED when none.
+  absl::StatusOr<Id> ListScope(Id requested, absl::string_view field) const;
 
  private:
   core::User user_;

@@ -1,6 +1,7 @@
 #include "services/bookings/booking_service.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "services/api/convert.h"
@@ -15,11 +16,18 @@ namespace {
 constexpr auto Method = &api::MethodName<v1::BookingService>;
 
 // Only staff learn which booking holds a therapist's time: others see the
-// clash, its times and the therapist, never whose session it is.
+// clash, its times and the therapist, never whose session it is. Nor do
+// staff learn which session of the athlete at a clinic beyond their reach
+// a finding is about (the sentence names no clinic either).
 void HideOthersSessions(const auth::Caller& caller, core::Verdict& verdict) {
-  if (caller.staff()) return;
-  for (core::Finding& f : verdict.violations) {
-    if (f.rule_id == core::kRuleTherapistBusy) f.booking_id = 0;
+  for (std::vector<core::Finding>* findings :
+       {&verdict.violations, &verdict.warnings}) {
+    for (core::Finding& f : *findings) {
+      if ((!caller.staff() && f.rule_id == core::kRuleTherapistBusy) ||
+          (f.clinic_id != 0 && !caller.AtClinic(f.clinic_id))) {
+        f.booking_id = 0;
+      }
+    }
   }
 }
 
@@ -46,12 +54,18 @@ absl::Status ScopeToCaller(const auth::Caller& caller,
 
 // Reading a booking: staff, its athlete or its therapist.
 absl::Status MayRead(const auth::Caller& caller, const core::Booking& b) {
-  if (caller.staff() || caller.athlete() == b.athlete_id ||
+  if (caller.staff()) return caller.ForClinic(b.clinic_id);
+  if (caller.athlete() == b.athlete_id ||
       caller.therapist() == b.therapist_id) {
     return absl::OkStatus();
   }
   return caller.Denied(absl::StrCat(
       "for booking ", core::FormatId(core::IdKind::kBooking, b.id)));
+}
+
+// The clinic check of the use cases for `caller`.
+std::function<absl::Status(core::Id)> AtClinic(const auth::Caller& caller) {
+  return [&caller](core::Id clinic) { return caller.ForClinic(clinic); };
 }
 
 using api::Authorized;
@@ -162,7 +176,8 @@ grpc::ServerUnaryReactor* BookingService::CheckBooking(
         CLINIC_ASSIGN_OR_RETURN(SessionSpec spec,
                                 SpecFromProto(req->session()));
         CLINIC_RETURN_IF_ERROR(caller.ForAthlete(spec.athlete_id));
-        CLINIC_ASSIGN_OR_RETURN(core::Verdict verdict, clinic_->Check(spec));
+        CLINIC_ASSIGN_OR_RETURN(core::Verdict verdict,
+                                clinic_->Check(spec, AtClinic(caller)));
         HideOthersSessions(caller, verdict);
         resp->set_allowed(verdict.allowed());
         FindingsToProto(verdict.violations, resp->mutable_violations());
@@ -196,8 +211,8 @@ grpc::ServerUnaryReactor* BookingService::ReserveSlot(
                                 SpecFromProto(req->session()));
         CLINIC_RETURN_IF_ERROR(caller.ForAthlete(spec.athlete_id));
         CLINIC_ASSIGN_OR_RETURN(
-            Reservation r,
-            clinic_->Reserve(spec, req->request_id(), caller.actor()));
+            Reservation r, clinic_->Reserve(spec, req->request_id(),
+                                            caller.actor(), AtClinic(caller)));
         HideOthersSessions(caller, r.verdict);
         return Respond(r, spec, resp);
       });
@@ -206,19 +221,19 @@ grpc::ServerUnaryReactor* BookingService::ReserveSlot(
 grpc::ServerUnaryReactor* BookingService::CancelBooking(
     grpc::CallbackServerContext* ctx, const v1::CancelBookingRequest* req,
     v1::Booking* resp) {
-  return Authorized(ctx, *accounts_, Method("CancelBooking"),
-                    [=](const auth::Caller& caller) -> absl::Status {
-                      CLINIC_ASSIGN_OR_RETURN(
-                          core::Id id,
-                          BookingToChange(caller, req->booking_id()));
-                      CLINIC_RETURN_IF_ERROR(api::CheckText(
-                          req->reason(), "reason", api::kMaxNoteLength, false));
-                      CLINIC_ASSIGN_OR_RETURN(
-                          core::Booking b,
-                          clinic_->Cancel(id, req->reason(), caller.actor()));
-                      api::ToProto(b, resp);
-                      return absl::OkStatus();
-                    });
+  return Authorized(
+      ctx, *accounts_, Method("CancelBooking"),
+      [=](const auth::Caller& caller) -> absl::Status {
+        CLINIC_ASSIGN_OR_RETURN(core::Id id,
+                                BookingToChange(caller, req->booking_id()));
+        CLINIC_RETURN_IF_ERROR(api::CheckText(req->reason(), "reason",
+                                              api::kMaxNoteLength, false));
+        CLINIC_ASSIGN_OR_RETURN(
+            core::Booking b, clinic_->Cancel(id, req->reason(), caller.actor(),
+                                             AtClinic(caller)));
+        api::ToProto(b, resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
@@ -235,8 +250,9 @@ grpc::ServerUnaryReactor* BookingService::RescheduleBooking(
         CLINIC_ASSIGN_OR_RETURN(
             absl::Time start,
             api::MinuteFromProto(req->start_time(), "start_time"));
-        CLINIC_ASSIGN_OR_RETURN(Reservation r,
-                                clinic_->Reschedule(id, start, caller.actor()));
+        CLINIC_ASSIGN_OR_RETURN(
+            Reservation r,
+            clinic_->Reschedule(id, start, caller.actor(), AtClinic(caller)));
         HideOthersSessions(caller, r.verdict);
         SessionSpec spec;
         spec.athlete_id = r.booking.athlete_id;
@@ -291,6 +307,8 @@ grpc::ServerUnaryReactor* BookingService::ListBookings(
             req->has_end_time() ? &req->end_time() : nullptr, &filter.from,
             &filter.to));
         CLINIC_RETURN_IF_ERROR(ScopeToCaller(caller, filter));
+        CLINIC_ASSIGN_OR_RETURN(
+            filter.clinic_id, caller.ListScope(filter.clinic_id, "clinic_id"));
         filter.at_risk_only = req->at_risk_only();
         filter.confirmed_only = !req->include_cancelled();
         CLINIC_ASSIGN_OR_RETURN(int limit,
@@ -342,12 +360,20 @@ grpc::ServerUnaryReactor* BookingService::ListAvailableSlots(
       [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_ASSIGN_OR_RETURN(SlotQuery q,
                                 SlotQueryFromProto(*req, clinic_->Now()));
+        if (q.therapist_id != 0 && !caller.everywhere()) {
+          // Staff granted some clinics: the therapist must be at one.
+          CLINIC_ASSIGN_OR_RETURN(const core::Therapist t,
+                                  clinic_->GetTherapist(q.therapist_id));
+          CLINIC_RETURN_IF_ERROR(caller.ForClinic(t.clinic_id));
+        }
         if (q.therapist_id == 0) {
           if (!req->clinic_id().empty()) {
             CLINIC_ASSIGN_OR_RETURN(
                 q.clinic_id,
                 IdFromProto(IdKind::kClinic, req->clinic_id(), "clinic_id"));
           }
+          CLINIC_ASSIGN_OR_RETURN(q.clinic_id,
+                                  caller.ListScope(q.clinic_id, "clinic_id"));
           CLINIC_ASSIGN_OR_RETURN(
               q.clinic_id, clinic_->ClinicOrOnly(q.clinic_id, "clinic_id"));
         }

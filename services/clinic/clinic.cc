@@ -454,12 +454,14 @@ absl::StatusOr<std::vector<AtRiskSession>> Clinic::RefreshAtRisk(
   return at_risk;
 }
 
-absl::StatusOr<core::Verdict> Clinic::Check(const SessionSpec& spec) {
+absl::StatusOr<core::Verdict> Clinic::Check(const SessionSpec& spec,
+                                            ClinicCheck may_act) {
   return InRead(store_, [&](Reader& r) -> absl::StatusOr<core::Verdict> {
     CLINIC_ASSIGN_OR_RETURN(
         Judgement j,
         Judge(r, spec.athlete_id, spec.therapist_id,
               [&](const Local& local) { return SessionOf(spec, local); }));
+    CLINIC_RETURN_IF_ERROR(may_act(j.local->info.id));
     return Evaluate(j, j.session, Now());
   });
 }
@@ -477,7 +479,8 @@ core::SessionRequest Clinic::SessionOf(const SessionSpec& spec,
 
 absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
                                             const std::string& request_id,
-                                            const core::Actor& by) {
+                                            const core::Actor& by,
+                                            ClinicCheck may_act) {
   return InWrite(
       store_, Touches::Session(spec.athlete_id, spec.therapist_id),
       [&](Transaction& tx) -> absl::StatusOr<Reservation> {
@@ -487,6 +490,7 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
                 tx, spec.athlete_id, spec.therapist_id,
                 [&](const Local& local) { return SessionOf(spec, local); },
                 by.user_id, request_id));
+        CLINIC_RETURN_IF_ERROR(may_act(j.local->info.id));
         Booking b;
         b.athlete_id = spec.athlete_id;
         b.therapist_id = spec.therapist_id;
@@ -540,13 +544,15 @@ absl::StatusOr<Reservation> Clinic::Reserve(const SessionSpec& spec,
 }
 
 absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id, absl::Time start,
-                                               const core::Actor& by) {
+                                               const core::Actor& by,
+                                               ClinicCheck may_act) {
   return InWrite(
       store_, Touches::Booking(booking_id),
       [&](Transaction& tx) -> absl::StatusOr<Reservation> {
         Reservation out;
         CLINIC_ASSIGN_OR_RETURN(out.booking, tx.GetBooking(booking_id));
         Booking& b = out.booking;
+        CLINIC_RETURN_IF_ERROR(may_act(b.clinic_id));
         if (b.state == core::BookingState::kCancelled) {
           return core::WithReason(
               absl::FailedPreconditionError(absl::StrCat(
@@ -584,11 +590,13 @@ absl::StatusOr<Reservation> Clinic::Reschedule(Id booking_id, absl::Time start,
 }
 
 absl::StatusOr<Booking> Clinic::Cancel(Id booking_id, std::string reason,
-                                       const core::Actor& by) {
+                                       const core::Actor& by,
+                                       ClinicCheck may_act) {
   return InWrite(
       store_, Touches::Booking(booking_id),
       [&](Transaction& tx) -> absl::StatusOr<Booking> {
         CLINIC_ASSIGN_OR_RETURN(Booking b, tx.GetBooking(booking_id));
+        CLINIC_RETURN_IF_ERROR(may_act(b.clinic_id));
         if (b.state == core::BookingState::kCancelled) return b;
         b.state = core::BookingState::kCancelled;
         b.cancel_reason = reason;  // a copy: this may run again

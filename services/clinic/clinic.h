@@ -31,6 +31,12 @@ namespace clinic {
 
 using core::Id;
 
+// Whether the caller may act at a clinic: OK, or the error to answer.
+// Checked inside the use case, on the clinic of the therapist or booking as
+// its transaction reads it.
+using ClinicCheck = absl::FunctionRef<absl::Status(core::Id clinic_id)>;
+inline absl::Status AnyClinic(core::Id) { return absl::OkStatus(); }
+
 // A session to check or book.
 struct SessionSpec {
   Id athlete_id = 0;
@@ -128,7 +134,10 @@ class Clinic {
   absl::StatusOr<std::vector<core::Injury>> ListInjuries(Id athlete_id);
 
   // Bookings.
-  absl::StatusOr<core::Verdict> Check(const SessionSpec& spec);
+  // Check, Reserve, Reschedule and Cancel first ask `may_act` about the
+  // clinic of the therapist (the booking).
+  absl::StatusOr<core::Verdict> Check(const SessionSpec& spec,
+                                      ClinicCheck may_act = AnyClinic);
   // Reserve, Reschedule and Cancel record in the audit log, in their
   // transaction, that `by` made the change.
   // Idempotent on a non-empty request_id, which is `by`'s own key (the same
@@ -137,14 +146,17 @@ class Clinic {
   // ALREADY_EXISTS naming the first booking.
   absl::StatusOr<Reservation> Reserve(const SessionSpec& spec,
                                       const std::string& request_id,
-                                      const core::Actor& by);
+                                      const core::Actor& by,
+                                      ClinicCheck may_act = AnyClinic);
   // Moves the booking to `start` keeping its length, or leaves it where it
   // is when the new time breaks a rule. FAILED_PRECONDITION if cancelled.
   absl::StatusOr<Reservation> Reschedule(Id booking_id, absl::Time start,
-                                         const core::Actor& by);
+                                         const core::Actor& by,
+                                         ClinicCheck may_act = AnyClinic);
   // Cancelling a cancelled booking returns it unchanged.
   absl::StatusOr<core::Booking> Cancel(Id booking_id, std::string reason,
-                                       const core::Actor& by);
+                                       const core::Actor& by,
+                                       ClinicCheck may_act = AnyClinic);
   absl::StatusOr<core::Booking> GetBooking(Id id);
   absl::StatusOr<std::vector<core::Booking>> ListBookings(
       const storage::BookingFilter& filter, const storage::BookingCursor& after,

@@ -25,8 +25,9 @@ absl::StatusOr<std::shared_ptr<const Local>> Locales::Of(
   }
   absl::StatusOr<core::RuleTable> rules = api::ParseRuleSetText(
       clinic.rules, absl::StrCat("clinic ", name, ": rules"));
-  if (!rules.ok())
+  if (!rules.ok()) {
     return absl::FailedPreconditionError(rules.status().message());
+  }
   local->rules = *std::move(rules);
   absl::MutexLock lock(&mu_);
   last_[clinic.id] = local;

@@ -134,7 +134,7 @@ absl::Status RunServer(const ServerOptions& options) {
   TherapistService therapists(&clinic, &accounts);
   AthleteService athletes(&clinic, &accounts);
   BookingService bookings(&clinic, &accounts);
-  UserService users(&accounts);
+  UserService users(&clinic, &accounts);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // Calls' work runs here, never on gRPC's callback threads; it is

@@ -176,6 +176,7 @@ void CheckCadence(const ModalityRule& rule, const Subject& subj,
   Finding f;
   f.rule_id = kRuleCadence;
   f.booking_id = nearest->id;
+  f.clinic_id = nearest->clinic_id;
   f.required_gap = span;
   f.actual_gap = apart;
   f.message = absl::StrCat(subj.text, " is ", FormatGap(apart),
@@ -278,6 +279,7 @@ void CheckTherapist(const Therapist& t, const Subject& subj,
                      counting, "."),
         v);
     v->violations.back().booking_id = it->id;
+    v->violations.back().clinic_id = it->clinic_id;
   }
 }
 
@@ -300,6 +302,7 @@ void CheckAthleteBusy(const Subject& subj, const BookingContext& ctx,
                               FormatSpan(it->start, it->end, subj.zone), ")."),
                  v);
     v->violations.back().booking_id = it->id;
+    v->violations.back().clinic_id = it->clinic_id;
   }
 }
 

@@ -38,8 +38,9 @@ struct Finding {
   std::string event_name;
   absl::Time event_start;
   absl::Time event_end;
-  // The conflicting session (busy and cadence rules).
+  // The conflicting session (busy and cadence rules), and its clinic.
   Id booking_id = 0;
+  Id clinic_id = 0;
   // Gap rules: what the rule asks for and what the session has.
   absl::Duration required_gap = absl::ZeroDuration();
   absl::Duration actual_gap = absl::ZeroDuration();

@@ -151,6 +151,10 @@ struct User {
   Id athlete_id = 0;
   bool disabled = false;
   absl::Time create_time;
+  // The clinics the user acts at, ascending. An ADMIN granted none is a
+  // platform admin, at every clinic; STAFF and SERVICE users granted none
+  // act at none (athletes, who belong to no clinic, they still reach).
+  std::vector<Id> clinics;
 };
 
 // A bearer token. Only its SHA-256 is kept; the text is shown once.

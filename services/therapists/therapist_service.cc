@@ -28,6 +28,14 @@ void ToProtoFor(const auth::Caller& caller, const core::Therapist& t,
 }  // namespace
 using core::IdKind;
 
+absl::Status TherapistService::MayManage(const auth::Caller& caller,
+                                         core::Id therapist_id) {
+  if (caller.everywhere()) return absl::OkStatus();
+  CLINIC_ASSIGN_OR_RETURN(const core::Therapist t,
+                          clinic_->GetTherapist(therapist_id));
+  return caller.ForClinic(t.clinic_id);
+}
+
 grpc::ServerUnaryReactor* TherapistService::CreateTherapist(
     grpc::CallbackServerContext* ctx, const v1::CreateTherapistRequest* req,
     v1::Therapist* resp) {
@@ -41,6 +49,8 @@ grpc::ServerUnaryReactor* TherapistService::CreateTherapist(
               IdFromProto(IdKind::kClinic, req->therapist().clinic_id(),
                           "therapist.clinic_id"));
         }
+        CLINIC_ASSIGN_OR_RETURN(
+            t.clinic_id, caller.ListScope(t.clinic_id, "therapist.clinic_id"));
         CLINIC_ASSIGN_OR_RETURN(
             t.clinic_id,
             clinic_->ClinicOrOnly(t.clinic_id, "therapist.clinic_id"));
@@ -67,6 +77,7 @@ grpc::ServerUnaryReactor* TherapistService::GetTherapist(
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kTherapist, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::Therapist t, clinic_->GetTherapist(id));
+        CLINIC_RETURN_IF_ERROR(caller.ForClinic(t.clinic_id));
         ToProtoFor(caller, t, resp);
         return absl::OkStatus();
       });
@@ -92,6 +103,8 @@ grpc::ServerUnaryReactor* TherapistService::ListTherapists(
               clinic_id,
               IdFromProto(IdKind::kClinic, req->clinic_id(), "clinic_id"));
         }
+        CLINIC_ASSIGN_OR_RETURN(clinic_id,
+                                caller.ListScope(clinic_id, "clinic_id"));
         CLINIC_ASSIGN_OR_RETURN(
             std::vector<core::Therapist> list,
             clinic_->ListTherapists(offering, clinic_id, page));
@@ -120,6 +133,7 @@ grpc::ServerUnaryReactor* TherapistService::UpdateTherapist(
             api::TherapistUpdatePaths(req->update_mask(), req->therapist());
         CLINIC_ASSIGN_OR_RETURN(const core::Therapist before,
                                 clinic_->GetTherapist(id));
+        CLINIC_RETURN_IF_ERROR(caller.ForClinic(before.clinic_id));
         CLINIC_ASSIGN_OR_RETURN(const std::shared_ptr<const Local> local,
                                 clinic_->LocalOf(before.clinic_id));
         CLINIC_ASSIGN_OR_RETURN(
@@ -171,6 +185,7 @@ grpc::ServerUnaryReactor* TherapistService::AddTimeOff(
         CLINIC_RETURN_IF_ERROR(api::CheckText(in.reason(), "time_off.reason",
                                               api::kMaxNoteLength, false));
         off.reason = in.reason();
+        CLINIC_RETURN_IF_ERROR(MayManage(caller, off.therapist_id));
         CLINIC_ASSIGN_OR_RETURN(off, clinic_->AddTimeOff(std::move(off)));
         api::ToProto(off, resp);
         return absl::OkStatus();
@@ -190,6 +205,7 @@ grpc::ServerUnaryReactor* TherapistService::DeleteTimeOff(
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id,
             IdFromProto(IdKind::kTimeOff, req->time_off_id(), "time_off_id"));
+        CLINIC_RETURN_IF_ERROR(MayManage(caller, therapist_id));
         return clinic_->DeleteTimeOff(therapist_id, id);
       });
 }

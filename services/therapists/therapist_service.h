@@ -35,6 +35,9 @@ class TherapistService final : public v1::TherapistService::CallbackService {
       google::protobuf::Empty* resp) override;
 
  private:
+  // OK when the caller's staff powers reach the therapist's clinic.
+  absl::Status MayManage(const auth::Caller& caller, core::Id therapist_id);
+
   Clinic* const clinic_;
   auth::Accounts* const accounts_;
 };

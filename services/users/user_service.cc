@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/api/authorize.h"
 #include "services/api/convert.h"
@@ -87,7 +88,30 @@ absl::StatusOr<core::User> UserFromProto(const v1::User& in) {
         u.athlete_id,
         IdFromProto(IdKind::kAthlete, in.athlete_id(), "user.athlete_id"));
   }
+  for (int i = 0; i < in.clinic_ids_size(); ++i) {
+    const std::string field = absl::StrCat("user.clinic_ids[", i, "]");
+    if (u.role == Role::kTherapist || u.role == Role::kAthlete) {
+      return InvalidField(field,
+                          "a THERAPIST acts at their therapist's clinic, an "
+                          "ATHLETE at every clinic: neither is granted any");
+    }
+    CLINIC_ASSIGN_OR_RETURN(
+        Id clinic, IdFromProto(IdKind::kClinic, in.clinic_ids(i), field));
+    if (std::find(u.clinics.begin(), u.clinics.end(), clinic) !=
+        u.clinics.end()) {
+      return InvalidField(field, "names a clinic twice");
+    }
+    u.clinics.push_back(clinic);
+  }
+  std::sort(u.clinics.begin(), u.clinics.end());
   return u;
+}
+
+// Users, tokens and clinics are managed by a platform admin only.
+absl::Status PlatformAdmin(const auth::Caller& caller) {
+  if (caller.platform_admin()) return absl::OkStatus();
+  return caller.Denied(
+      "(only an ADMIN granted no clinic, a platform admin, manages users)");
 }
 
 void ToProto(const core::User& u, v1::User* out) {
@@ -103,6 +127,9 @@ void ToProto(const core::User& u, v1::User* out) {
   }
   out->set_disabled(u.disabled);
   api::ToProto(u.create_time, out->mutable_create_time());
+  for (Id clinic : u.clinics) {
+    out->add_clinic_ids(FormatId(IdKind::kClinic, clinic));
+  }
 }
 
 void ToProto(const core::Token& t, v1::Token* out) {
@@ -135,7 +162,19 @@ grpc::ServerUnaryReactor* UserService::CreateUser(
   return Authorized(
       ctx, *accounts_, Method("CreateUser"),
       [=](const auth::Caller& caller) -> absl::Status {
+        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
         CLINIC_ASSIGN_OR_RETURN(core::User u, UserFromProto(req->user()));
+        if (u.role == Role::kTherapist) {
+          CLINIC_ASSIGN_OR_RETURN(const core::Therapist t,
+                                  clinic_->GetTherapist(u.therapist_id));
+          u.clinics = {t.clinic_id};
+        } else if (u.clinics.empty() &&
+                   (u.role == Role::kStaff || u.role == Role::kService)) {
+          // With one clinic, staff work there unless told otherwise.
+          CLINIC_ASSIGN_OR_RETURN(Id only,
+                                  clinic_->ClinicOrOnly(0, "user.clinic_ids"));
+          u.clinics = {only};
+        }
         CLINIC_ASSIGN_OR_RETURN(u, accounts_->CreateUser(u, caller.actor()));
         ToProto(u, resp);
         return absl::OkStatus();
@@ -147,7 +186,8 @@ grpc::ServerUnaryReactor* UserService::GetUser(grpc::CallbackServerContext* ctx,
                                                v1::User* resp) {
   return Authorized(
       ctx, *accounts_, Method("GetUser"),
-      [=](const auth::Caller&) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
+        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kUser, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::User u, accounts_->GetUser(id));
@@ -161,7 +201,8 @@ grpc::ServerUnaryReactor* UserService::ListUsers(
     v1::ListUsersResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListUsers"),
-      [=](const auth::Caller&) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
+        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
         CLINIC_ASSIGN_OR_RETURN(
             storage::PageRequest page,
             api::IdPageFromProto(req->page_size(), req->page_token()));
@@ -180,6 +221,7 @@ grpc::ServerUnaryReactor* UserService::DisableUser(
   return Authorized(
       ctx, *accounts_, Method("DisableUser"),
       [=](const auth::Caller& caller) -> absl::Status {
+        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kUser, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::User u,
@@ -195,6 +237,7 @@ grpc::ServerUnaryReactor* UserService::CreateToken(
   return Authorized(
       ctx, *accounts_, Method("CreateToken"),
       [=](const auth::Caller& caller) -> absl::Status {
+        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kUser, req->user_id(), "user_id"));
         CLINIC_RETURN_IF_ERROR(
@@ -213,7 +256,8 @@ grpc::ServerUnaryReactor* UserService::ListTokens(
     v1::ListTokensResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListTokens"),
-      [=](const auth::Caller&) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
+        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kUser, req->user_id(), "user_id"));
         CLINIC_ASSIGN_OR_RETURN(std::vector<core::Token> tokens,
@@ -229,6 +273,7 @@ grpc::ServerUnaryReactor* UserService::RevokeToken(
   return Authorized(
       ctx, *accounts_, Method("RevokeToken"),
       [=](const auth::Caller& caller) -> absl::Status {
+        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kToken, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::Token t,
@@ -254,9 +299,10 @@ grpc::ServerUnaryReactor* UserService::ListAuditEvents(
     v1::ListAuditEventsResponse* resp) {
   return Authorized(
       ctx, *accounts_, Method("ListAuditEvents"),
-      [=](const auth::Caller&) -> absl::Status {
+      [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_RETURN_IF_ERROR(
             api::CheckText(req->target(), "target", 40, false));
+        CLINIC_RETURN_IF_ERROR(MayReadAudit(caller, req->target()));
         CLINIC_ASSIGN_OR_RETURN(
             storage::PageRequest page,
             api::IdPageFromProto(req->page_size(), req->page_token()));
@@ -274,6 +320,32 @@ grpc::ServerUnaryReactor* UserService::ListAuditEvents(
         }
         return absl::OkStatus();
       });
+}
+
+absl::Status UserService::MayReadAudit(const auth::Caller& caller,
+                                       const std::string& target) {
+  if (caller.everywhere()) return absl::OkStatus();
+  const absl::Status whole_log = caller.Denied(
+      "without a target at one of its clinics (a booking, therapist or "
+      "clinic id)");
+  if (absl::StartsWith(target, "bk_")) {
+    CLINIC_ASSIGN_OR_RETURN(Id id,
+                            IdFromProto(IdKind::kBooking, target, "target"));
+    CLINIC_ASSIGN_OR_RETURN(const core::Booking b, clinic_->GetBooking(id));
+    return caller.ForClinic(b.clinic_id);
+  }
+  if (absl::StartsWith(target, "th_")) {
+    CLINIC_ASSIGN_OR_RETURN(Id id,
+                            IdFromProto(IdKind::kTherapist, target, "target"));
+    CLINIC_ASSIGN_OR_RETURN(const core::Therapist t, clinic_->GetTherapist(id));
+    return caller.ForClinic(t.clinic_id);
+  }
+  if (absl::StartsWith(target, "cl_")) {
+    CLINIC_ASSIGN_OR_RETURN(Id id,
+                            IdFromProto(IdKind::kClinic, target, "target"));
+    return caller.ForClinic(id);
+  }
+  return whole_log;
 }
 
 }  // namespace clinic

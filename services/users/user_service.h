@@ -3,13 +3,17 @@
 
 #include "clinic/v1/users.grpc.pb.h"
 #include "services/auth/accounts.h"
+#include "services/auth/policy.h"
+#include "services/clinic/clinic.h"
 
 namespace clinic {
 
 // clinic.v1.UserService over Accounts, which must outlive it.
 class UserService final : public v1::UserService::CallbackService {
  public:
-  explicit UserService(auth::Accounts* accounts) : accounts_(accounts) {}
+  // Both must outlive the service.
+  UserService(Clinic* clinic, auth::Accounts* accounts)
+      : clinic_(clinic), accounts_(accounts) {}
 
   grpc::ServerUnaryReactor* CreateUser(grpc::CallbackServerContext* ctx,
                                        const v1::CreateUserRequest* req,
@@ -40,6 +44,13 @@ class UserService final : public v1::UserService::CallbackService {
       v1::ListAuditEventsResponse* resp) override;
 
  private:
+  // OK when the caller's staff powers reach the record an audit `target`
+  // ("bk_7") names; only a platform admin reads users', tokens' or the
+  // whole log.
+  absl::Status MayReadAudit(const auth::Caller& caller,
+                            const std::string& target);
+
+  Clinic* const clinic_;
   auth::Accounts* const accounts_;
 };
 

@@ -364,6 +364,7 @@ TEST_F(CommandsTest, TherapistUpdateChangesOnlyWhatIsGiven) {
             absl::StrCat("ID:          ", therapist,
                          "\n"
                          "Name:        Sam L.\n"
+                         "Clinic:      cl_1\n"
                          "Modalities:  deep_tissue,sports\n"
                          "Prices:      deep_tissue 90.00, sports 75.00\n"
                          "Hours:       mon-fri 09:00-17:00; sat 09:00-13:00\n"
@@ -375,7 +376,7 @@ TEST_F(CommandsTest, TherapistUpdateChangesOnlyWhatIsGiven) {
   EXPECT_THAT(Lines(listed.out), SizeIs(3));  // header, Maya, Sam
   EXPECT_THAT(listed.out,
               MatchesRegex(absl::StrCat("(.|\n)*\n", therapist,
-                                        " +Sam L\\. +deep_tissue,sports +"
+                                        " +cl_1 +Sam L\\. +deep_tissue,sports +"
                                         "mon-fri 09:00-17:00; sat "
                                         "09:00-13:00 +10 min\n")));
   const CliResult art = Run({"therapist", "list", "--modality", "art"});

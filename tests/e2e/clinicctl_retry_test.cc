@@ -23,9 +23,10 @@ using ::testing::MatchesRegex;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 
-// book and reschedule ask for the clinic's zone (GetRules, stream 1) before
-// they write (ReserveSlot or RescheduleBooking, stream 3).
-constexpr uint32_t kWriteStream = 3;
+// book and reschedule ask for the therapist's (booking's) clinic (stream 1)
+// and its zone (GetRules, stream 3) before they write (ReserveSlot or
+// RescheduleBooking, stream 5).
+constexpr uint32_t kWriteStream = 5;
 
 // `args` for clinicctl talking to clinicd through `proxy`.
 std::vector<std::string> Via(const LossyProxy& proxy,

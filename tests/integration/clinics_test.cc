@@ -1,9 +1,11 @@
 // Several clinics in one deployment, through clinicd: ClinicService, each
 // clinic's zone on its own DST dates, and an athlete whose sessions at
 // every clinic count for the rules. Runs on both stores.
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -15,12 +17,14 @@
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "tests/integration/clinicd_test_base.h"
+#include "tests/integration/store_snapshot.h"
 
 namespace clinic::testing {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 constexpr int64_t kYearSeconds = 366 * 24 * 3600;
@@ -260,6 +264,210 @@ TEST_F(ClinicsTest, AZoneChangeWaitsForTheClinicsSessionsButRulesDoNot) {
   s = Reserve(Spec(jane, ana, v1::SPORTS, tomorrow), &booked);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(RuleIds(RejectionOf(s).violations()), ElementsAre("TOO_SOON"));
+}
+
+// A user with `clinics` granted and a token of theirs.
+struct Member {
+  std::string user_id;
+  std::string token;
+};
+
+Member NewMember(ClinicdProcess& server, v1::Role role,
+                 const std::vector<std::string>& clinics,
+                 std::vector<v1::Role> granted = {}) {
+  auto users = v1::UserService::NewStub(server.channel());
+  v1::CreateUserRequest make;
+  make.mutable_user()->set_display_name("Member");
+  make.mutable_user()->set_role(role);
+  for (v1::Role r : granted) make.mutable_user()->add_granted_roles(r);
+  for (const std::string& c : clinics) make.mutable_user()->add_clinic_ids(c);
+  v1::User user;
+  grpc::Status s = users->CreateUser(Ctx().get(), make, &user);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  v1::CreateTokenRequest req;
+  req.set_user_id(user.id());
+  v1::CreateTokenResponse token;
+  s = users->CreateToken(Ctx().get(), req, &token);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return {user.id(), token.secret()};
+}
+
+std::unique_ptr<grpc::ClientContext> As(const Member& m) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(20));
+  ctx->AddMetadata("authorization", "Bearer " + m.token);
+  return ctx;
+}
+
+// Staff of New York and of London, a service granted both, and a session at
+// each clinic for one athlete.
+class ClinicScopeTest : public ClinicsTest {
+ protected:
+  void SetUp() override {
+    ClinicsTest::SetUp();
+    if (HasFatalFailure()) return;
+    ny_staff_ = NewMember(server_, v1::STAFF, {"cl_1"});
+    london_staff_ = NewMember(server_, v1::STAFF, {london_});
+    both_ = NewMember(server_, v1::SERVICE, {"cl_1", london_}, {v1::STAFF});
+    maya_ = TherapistAt("cl_1", "Maya Okafor");
+    ana_ = TherapistAt(london_, "Ana Reyes");
+    jane_ = AddAthlete();
+    const absl::CivilDay day = absl::ToCivilDay(absl::Now(), zone_) + 3;
+    ny_at_ = Local(day, 10);
+    v1::ReserveSlotResponse out;
+    ASSERT_TRUE(Reserve(Spec(jane_, maya_, v1::SPORTS, ny_at_), &out).ok());
+    ny_booking_ = out.booking().id();
+    ASSERT_TRUE(
+        Reserve(Spec(jane_, ana_, v1::SPORTS, ny_at_ - absl::Hours(3)), &out)
+            .ok());
+    london_booking_ = out.booking().id();
+  }
+
+  Member ny_staff_, london_staff_, both_;
+  std::string maya_, ana_, jane_, ny_booking_, london_booking_;
+  absl::Time ny_at_;
+};
+
+TEST_F(ClinicScopeTest,
+       StaffOfOneClinicCannotReadOrTouchTheOthersAndNothingChanges) {
+  const std::string before = StoreSnapshot(server_);
+  std::vector<std::pair<std::string, grpc::Status>> calls;
+  auto call = [&](const std::string& what, grpc::Status s) {
+    calls.emplace_back(what, std::move(s));
+  };
+  v1::GetTherapistRequest get_therapist;
+  get_therapist.set_id(ana_);
+  v1::Therapist therapist;
+  call("GetTherapist", server_.therapists().GetTherapist(
+                           As(ny_staff_).get(), get_therapist, &therapist));
+  v1::UpdateTherapistRequest update;
+  update.mutable_therapist()->set_id(ana_);
+  update.mutable_therapist()->set_display_name("Renamed");
+  call("UpdateTherapist", server_.therapists().UpdateTherapist(
+                              As(ny_staff_).get(), update, &therapist));
+  v1::AddTimeOffRequest off;
+  off.set_therapist_id(ana_);
+  *off.mutable_time_off()->mutable_start_time() = Ts(ny_at_ + absl::Hours(48));
+  *off.mutable_time_off()->mutable_end_time() = Ts(ny_at_ + absl::Hours(50));
+  v1::TimeOff made_off;
+  call("AddTimeOff",
+       server_.therapists().AddTimeOff(As(ny_staff_).get(), off, &made_off));
+  v1::ListTherapistsRequest list_therapists;
+  list_therapists.set_clinic_id(london_);
+  v1::ListTherapistsResponse therapists;
+  call("ListTherapists",
+       server_.therapists().ListTherapists(As(ny_staff_).get(), list_therapists,
+                                           &therapists));
+  v1::GetBookingRequest get_booking;
+  get_booking.set_booking_id(london_booking_);
+  v1::Booking booking;
+  call("GetBooking", server_.bookings().GetBooking(As(ny_staff_).get(),
+                                                   get_booking, &booking));
+  v1::CancelBookingRequest cancel;
+  cancel.set_booking_id(london_booking_);
+  call("CancelBooking",
+       server_.bookings().CancelBooking(As(ny_staff_).get(), cancel, &booking));
+  v1::RescheduleBookingRequest reschedule;
+  reschedule.set_booking_id(london_booking_);
+  *reschedule.mutable_start_time() = Ts(ny_at_ + absl::Hours(4));
+  v1::ReserveSlotResponse reserved;
+  call("RescheduleBooking", server_.bookings().RescheduleBooking(
+                                As(ny_staff_).get(), reschedule, &reserved));
+  v1::ReserveSlotRequest reserve;
+  *reserve.mutable_session() =
+      Spec(jane_, ana_, v1::SPORTS, ny_at_ + absl::Hours(26));
+  call("ReserveSlot",
+       server_.bookings().ReserveSlot(As(ny_staff_).get(), reserve, &reserved));
+  v1::CheckBookingRequest check;
+  *check.mutable_session() = reserve.session();
+  v1::CheckBookingResponse checked;
+  call("CheckBooking",
+       server_.bookings().CheckBooking(As(ny_staff_).get(), check, &checked));
+  v1::ListBookingsRequest list_bookings;
+  list_bookings.set_clinic_id(london_);
+  v1::ListBookingsResponse bookings;
+  call("ListBookings", server_.bookings().ListBookings(
+                           As(ny_staff_).get(), list_bookings, &bookings));
+  v1::ListAvailableSlotsRequest slots;
+  slots.set_therapist_id(ana_);
+  v1::ListAvailableSlotsResponse free;
+  call("ListAvailableSlots", server_.bookings().ListAvailableSlots(
+                                 As(ny_staff_).get(), slots, &free));
+  auto users = v1::UserService::NewStub(server_.channel());
+  v1::ListAuditEventsRequest audit;
+  audit.set_target(london_booking_);
+  v1::ListAuditEventsResponse events;
+  call("ListAuditEvents",
+       users->ListAuditEvents(As(ny_staff_).get(), audit, &events));
+  call("ListAuditEvents (whole log)",
+       users->ListAuditEvents(As(ny_staff_).get(), {}, &events));
+  v1::UpdateClinicRequest rename;
+  rename.mutable_clinic()->set_id("cl_1");
+  rename.mutable_clinic()->set_display_name("Ours");
+  v1::Clinic clinic;
+  call("UpdateClinic",
+       clinics_->UpdateClinic(As(ny_staff_).get(), rename, &clinic));
+
+  for (const auto& [what, s] : calls) {
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << what << ": " << s.error_message();
+  }
+  EXPECT_THAT(calls[0].second.error_message(), HasSubstr(london_));
+  EXPECT_EQ(StoreSnapshot(server_), before);
+
+  // Their own clinic's, they see: a list without a clinic is theirs.
+  list_bookings.clear_clinic_id();
+  ASSERT_TRUE(server_.bookings()
+                  .ListBookings(As(ny_staff_).get(), list_bookings, &bookings)
+                  .ok());
+  ASSERT_THAT(bookings.bookings(), SizeIs(1));
+  EXPECT_EQ(bookings.bookings(0).id(), ny_booking_);
+}
+
+TEST_F(ClinicScopeTest, AServiceGrantedBothClinicsSeesBoth) {
+  for (const std::string& id : {ny_booking_, london_booking_}) {
+    v1::GetBookingRequest req;
+    req.set_booking_id(id);
+    v1::Booking b;
+    const grpc::Status s =
+        server_.bookings().GetBooking(As(both_).get(), req, &b);
+    EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
+  }
+  for (const std::string& clinic : {std::string("cl_1"), london_}) {
+    v1::ListBookingsRequest req;
+    req.set_clinic_id(clinic);
+    v1::ListBookingsResponse out;
+    ASSERT_TRUE(
+        server_.bookings().ListBookings(As(both_).get(), req, &out).ok());
+    EXPECT_THAT(out.bookings(), SizeIs(1)) << clinic;
+  }
+  // Which of the two a list is about must be said.
+  v1::ListBookingsResponse out;
+  EXPECT_EQ(
+      server_.bookings().ListBookings(As(both_).get(), {}, &out).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ClinicScopeTest,
+       AConflictAtAClinicOutOfReachNamesNeitherSessionNorClinic) {
+  // London's staff book the athlete in London when she is in New York.
+  v1::ReserveSlotRequest req;
+  *req.mutable_session() = Spec(jane_, ana_, v1::SPORTS, ny_at_);
+  v1::ReserveSlotResponse out;
+  grpc::Status s =
+      server_.bookings().ReserveSlot(As(london_staff_).get(), req, &out);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  v1::BookingRejection rejection = RejectionOf(s);
+  ASSERT_THAT(RuleIds(rejection.violations()), ElementsAre("ATHLETE_BUSY"));
+  EXPECT_EQ(rejection.violations(0).booking_id(), "");
+  EXPECT_THAT(s.error_message(), Not(HasSubstr(ny_booking_)));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("cl_1")));
+  // A platform admin is told which session it is.
+  s = server_.bookings().ReserveSlot(Ctx().get(), req, &out);
+  rejection = RejectionOf(s);
+  ASSERT_THAT(rejection.violations(), SizeIs(1));
+  EXPECT_EQ(rejection.violations(0).booking_id(), ny_booking_);
 }
 
 }  // namespace

@@ -438,6 +438,9 @@ class PermissionTest : public ClinicdTest {
     for (v1::Role r : granted) req.mutable_user()->add_granted_roles(r);
     req.mutable_user()->set_therapist_id(therapist);
     req.mutable_user()->set_athlete_id(athlete);
+    if (role == v1::STAFF || role == v1::SERVICE) {
+      req.mutable_user()->add_clinic_ids("cl_1");  // there may be several
+    }
     v1::User out;
     const grpc::Status s = users_->CreateUser(Ctx().get(), req, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
@@ -970,6 +973,7 @@ const PermissionTest::Actions& PermissionTest::AllActions() {
           v1::CreateUserRequest req;
           req.mutable_user()->set_display_name("Nat New");
           req.mutable_user()->set_role(v1::STAFF);
+          req.mutable_user()->add_clinic_ids("cl_1");
           v1::User out;
           return t.users().CreateUser(c.ctx, req, &out);
         }}},

@@ -36,6 +36,7 @@ constexpr char kSchemaVersion[] = "6";
 
 // Undoes migration 6 (clinics), for the tests of older versions.
 constexpr char kWithoutClinics[] =
+    "DROP TABLE user_clinics; "
     "DROP INDEX therapists_by_clinic; ALTER TABLE therapists DROP COLUMN "
     "clinic_id; DROP INDEX bookings_by_clinic; ALTER TABLE bookings DROP "
     "COLUMN clinic_id; DROP TABLE clinics; ";

@@ -74,6 +74,11 @@ core::User UserFromRow(const Rows& r, int row) {
       u.granted.push_back(static_cast<core::Role>(v));
     }
   }
+  for (absl::string_view clinic :
+       absl::StrSplit(r.GetText(row, 8), ',', absl::SkipEmpty())) {
+    core::Id v = 0;
+    if (absl::SimpleAtoi(clinic, &v)) u.clinics.push_back(v);
+  }
   return u;
 }
 

@@ -15,7 +15,9 @@ namespace clinic::storage::postgres {
 inline constexpr char kUserWithGrantsColumns[] =
     "id, name, role, therapist_id, athlete_id, disabled, create_us, "
     "(SELECT string_agg(role::text, ',' ORDER BY role) FROM user_grants g "
-    "WHERE g.user_id = users.id)";
+    "WHERE g.user_id = users.id), "
+    "(SELECT string_agg(clinic_id::text, ',' ORDER BY clinic_id) "
+    "FROM user_clinics c WHERE c.user_id = users.id)";
 
 core::Athlete AthleteFromRow(const Rows& r, int row);
 core::Event EventFromRow(const Rows& r, int row);

@@ -179,6 +179,16 @@ ALTER TABLE bookings ADD COLUMN clinic_id BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE bookings ALTER COLUMN clinic_id DROP DEFAULT;
 ALTER TABLE bookings ADD FOREIGN KEY (clinic_id) REFERENCES clinics (id);
 CREATE INDEX bookings_by_clinic ON bookings (clinic_id, start_us);
+-- The clinics each user acts at. Users of the one-clinic version act at
+-- it, except ADMINs, who become platform admins.
+CREATE TABLE user_clinics (
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  clinic_id BIGINT NOT NULL REFERENCES clinics (id),
+  PRIMARY KEY (user_id, clinic_id)
+);
+INSERT INTO user_clinics (user_id, clinic_id)
+  SELECT id, 1 FROM users
+  WHERE role != 1 AND EXISTS (SELECT 1 FROM clinics WHERE id = 1);
 )sql",
 };
 constexpr int kSchemaVersion =

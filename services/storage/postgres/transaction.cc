@@ -652,6 +652,14 @@ absl::StatusOr<Id> PgTransaction::InsertUser(const core::User& u) {
               Params(id, role))
             .status());
   }
+  for (Id clinic : u.clinics) {
+    CLINIC_RETURN_IF_ERROR(
+        Insert("INSERT INTO user_clinics (user_id, clinic_id) VALUES ($1, $2) "
+               "RETURNING user_id",
+               Params(id, clinic),
+               {{"clinic_id", core::IdKind::kClinic, clinic}})
+            .status());
+  }
   return id;
 }
 

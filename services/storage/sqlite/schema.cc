@@ -215,6 +215,16 @@ ALTER TABLE therapists ADD COLUMN clinic_id INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX therapists_by_clinic ON therapists (clinic_id, id);
 ALTER TABLE bookings ADD COLUMN clinic_id INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX bookings_by_clinic ON bookings (clinic_id, start_us);
+-- The clinics each user acts at. Users of the one-clinic version act at
+-- it, except ADMINs, who become platform admins.
+CREATE TABLE user_clinics (
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  clinic_id INTEGER NOT NULL REFERENCES clinics (id),
+  PRIMARY KEY (user_id, clinic_id)
+) WITHOUT ROWID;
+INSERT INTO user_clinics (user_id, clinic_id)
+  SELECT id, 1 FROM users
+  WHERE role != 1 AND EXISTS (SELECT 1 FROM clinics WHERE id = 1);
 )sql",
 };
 constexpr int kSchemaVersion =

@@ -121,8 +121,9 @@ absl::Status SqliteTransaction::UpdateClinic(const core::ClinicInfo& c) {
                  "WHERE id = ?")
           .Bind(c.name, c.time_zone, c.rules, c.id)
           .Run());
-  if (c_.changes() == 0)
+  if (c_.changes() == 0) {
     return core::NotFoundError(core::IdKind::kClinic, c.id);
+  }
   return absl::OkStatus();
 }
 
@@ -472,6 +473,14 @@ absl::StatusOr<Id> SqliteTransaction::InsertUser(const core::User& u) {
             .Bind(id, role)
             .Run());
   }
+  for (Id clinic : u.clinics) {
+    Stmt st = c_.Prepare(
+        "INSERT INTO user_clinics (user_id, clinic_id) VALUES (?, ?)");
+    st.Bind(id, clinic);
+    CLINIC_RETURN_IF_ERROR(
+        InsertResult(st, {{"clinics", core::IdKind::kClinic, clinic}})
+            .status());
+  }
   return id;
 }
 
@@ -631,7 +640,13 @@ absl::Status SqliteTransaction::LoadGrants(core::User& u) {
   while (st.Next()) {
     u.granted.push_back(static_cast<core::Role>(st.GetInt(0)));
   }
-  return st.status();
+  CLINIC_RETURN_IF_ERROR(st.status());
+  Stmt clinics = c_.Prepare(
+      "SELECT clinic_id FROM user_clinics WHERE user_id = ? ORDER BY "
+      "clinic_id");
+  clinics.Bind(u.id);
+  while (clinics.Next()) u.clinics.push_back(clinics.GetInt(0));
+  return clinics.status();
 }
 
 }  // namespace clinic::storage::sqlite
