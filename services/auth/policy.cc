@@ -169,8 +169,9 @@ absl::StatusOr<Id> Caller::ListScope(Id requested,
   }
   if (everywhere()) return Id{0};
   if (user_.clinics.size() == 1) return user_.clinics.front();
-  if (user_.clinics.empty())
+  if (user_.clinics.empty()) {
     return Denied("at any clinic (it is granted none)");
+  }
   return absl::InvalidArgumentError(absl::StrCat(
       field, ": a clinic id is required of a caller granted several clinics"));
 }

@@ -52,17 +52,6 @@ core::Therapist WithUpcomingTimeOff(core::Therapist t, absl::Time now) {
   return t;
 }
 
-BookingFilter ConfirmedOf(Id athlete_id, Id therapist_id, absl::Time from,
-                          absl::Time to) {
-  BookingFilter f;
-  f.athlete_id = athlete_id;
-  f.therapist_id = therapist_id;
-  f.from = from;
-  f.to = to;
-  f.confirmed_only = true;
-  return f;
-}
-
 }  // namespace
 
 Clinic::Clinic(storage::Store* store, cache::AvailabilityCache* cache,
@@ -411,8 +400,9 @@ absl::StatusOr<std::vector<AtRiskSession>> Clinic::RefreshAtRisk(
   CLINIC_ASSIGN_OR_RETURN(core::Athlete athlete, tx.GetAthlete(athlete_id));
   CLINIC_ASSIGN_OR_RETURN(
       std::vector<Booking> sessions,
-      tx.ListBookings(ConfirmedOf(athlete_id, 0, std::max(from, now), to), {},
-                      kAll));
+      tx.ListBookings(
+          BookingFilter::Confirmed(athlete_id, 0, std::max(from, now), to), {},
+          kAll));
   if (sessions.empty()) return std::vector<AtRiskSession>{};
   // Each session is judged by its clinic's rules, in its clinic's zone.
   absl::flat_hash_map<Id, std::shared_ptr<const Local>> locals;

@@ -92,6 +92,15 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic, core::Id clinic_id,
   // What to try: the Friday before the race is too close for deep tissue.
   const absl::Time friday =
       absl::FromCivil(absl::CivilHour(day - 2) + 16, zone);
+  // The clinicctl line that checks deep tissue for Jordan with `therapist`
+  // at `when` (local time of the therapist's clinic).
+  auto check = [&](const core::Therapist& therapist, const std::string& when) {
+    return absl::StrCat(Clinicctl(address), " check --athlete ",
+                        core::FormatId(core::IdKind::kAthlete, jordan.id),
+                        " --therapist ",
+                        core::FormatId(core::IdKind::kTherapist, therapist.id),
+                        " --modality deep_tissue --at \"", when, "\"");
+  };
   return absl::StrCat(
       "demo clinics: ", core::FormatId(core::IdKind::kClinic, clinic_id), " (",
       local->info.name, ", ", local->info.time_zone, ") and ",
@@ -106,18 +115,10 @@ absl::StatusOr<std::string> SeedDemo(Clinic& clinic, core::Id clinic_id,
       core::FormatInstant(race.start, zone),
       ".\ntry, in another terminal: a deep tissue massage two days before the "
       "race is rejected, naming the race and suggesting slots:\n  ",
-      Clinicctl(address), " check --athlete ",
-      core::FormatId(core::IdKind::kAthlete, jordan.id), " --therapist ",
-      core::FormatId(core::IdKind::kTherapist, maya.id),
-      " --modality deep_tissue --at \"",
-      absl::FormatTime("%Y-%m-%d %H:%M", friday, zone),
-      "\"\nthe same athlete's race counts in London too (times there are "
+      check(maya, absl::FormatTime("%Y-%m-%d %H:%M", friday, zone)),
+      "\nthe same athlete's race counts in London too (times there are "
       "London's):\n  ",
-      Clinicctl(address), " check --athlete ",
-      core::FormatId(core::IdKind::kAthlete, jordan.id), " --therapist ",
-      core::FormatId(core::IdKind::kTherapist, ana.id),
-      " --modality deep_tissue --at \"",
-      absl::FormatTime("%Y-%m-%d 14:00", friday, zone), "\"\nthen '",
+      check(ana, absl::FormatTime("%Y-%m-%d 14:00", friday, zone)), "\nthen '",
       Clinicctl(address), " clinic list' and '", Clinicctl(address),
       " help' for everything else.");
 }

@@ -152,8 +152,9 @@ grpc::ServerUnaryReactor* ClinicService::ListClinics(
                                   clinic_->LocalOf(c.id));
           ToProto(*local, resp->add_clinics());
         }
-        if (trimmed)
+        if (trimmed) {
           resp->set_next_page_token(api::IdPageToken(list.back().id));
+        }
         return absl::OkStatus();
       });
 }

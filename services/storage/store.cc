@@ -17,17 +17,6 @@ absl::StatusOr<std::optional<T>> Optional(absl::StatusOr<T> found) {
   return std::optional<T>(*std::move(found));
 }
 
-BookingFilter Confirmed(Id athlete_id, Id therapist_id, absl::Time from,
-                        absl::Time to) {
-  BookingFilter f;
-  f.athlete_id = athlete_id;
-  f.therapist_id = therapist_id;
-  f.from = from;
-  f.to = to;
-  f.confirmed_only = true;
-  return f;
-}
-
 }  // namespace
 
 absl::StatusOr<SessionContext> Reader::GetSessionContext(
@@ -47,14 +36,15 @@ absl::StatusOr<SessionContext> Reader::GetSessionContext(
                           ListInjuries(q.athlete_id, /*active_only=*/true));
   CLINIC_ASSIGN_OR_RETURN(
       c.athlete_sessions,
-      ListBookings(Confirmed(q.athlete_id, 0, q.from, q.to), {}, kAll));
+      ListBookings(BookingFilter::Confirmed(q.athlete_id, 0, q.from, q.to), {},
+                   kAll));
   if (c.therapist.has_value()) {
     const absl::Duration buffer = c.therapist->turnover_buffer;
     CLINIC_ASSIGN_OR_RETURN(
         c.therapist_sessions,
-        ListBookings(
-            Confirmed(0, q.therapist_id, q.start - buffer, q.end + buffer), {},
-            kAll));
+        ListBookings(BookingFilter::Confirmed(0, q.therapist_id,
+                                              q.start - buffer, q.end + buffer),
+                     {}, kAll));
   }
   return c;
 }

@@ -39,6 +39,19 @@ struct BookingFilter {
   absl::Time to = absl::InfiniteFuture();
   bool confirmed_only = false;
   bool at_risk_only = false;
+
+  // The confirmed sessions of an athlete or a therapist (0: any)
+  // intersecting [from, to).
+  static BookingFilter Confirmed(Id athlete_id, Id therapist_id,
+                                 absl::Time from, absl::Time to) {
+    BookingFilter f;
+    f.athlete_id = athlete_id;
+    f.therapist_id = therapist_id;
+    f.from = from;
+    f.to = to;
+    f.confirmed_only = true;
+    return f;
+  }
 };
 
 // What the rules read to decide on a session (see Reader::GetSessionContext).

@@ -325,9 +325,6 @@ grpc::ServerUnaryReactor* UserService::ListAuditEvents(
 absl::Status UserService::MayReadAudit(const auth::Caller& caller,
                                        const std::string& target) {
   if (caller.everywhere()) return absl::OkStatus();
-  const absl::Status whole_log = caller.Denied(
-      "without a target at one of its clinics (a booking, therapist or "
-      "clinic id)");
   if (absl::StartsWith(target, "bk_")) {
     CLINIC_ASSIGN_OR_RETURN(Id id,
                             IdFromProto(IdKind::kBooking, target, "target"));
@@ -345,7 +342,9 @@ absl::Status UserService::MayReadAudit(const auth::Caller& caller,
                             IdFromProto(IdKind::kClinic, target, "target"));
     return caller.ForClinic(id);
   }
-  return whole_log;
+  return caller.Denied(
+      "without a target at one of its clinics (a booking, therapist or "
+      "clinic id)");
 }
 
 }  // namespace clinic

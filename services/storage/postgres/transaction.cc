@@ -488,18 +488,14 @@ absl::StatusOr<std::vector<core::Booking>> PgTransaction::ListBookings(
 
 absl::StatusOr<SessionContext> PgTransaction::GetSessionContext(
     const SessionQuery& q) {
-  BookingFilter athlete_sessions;
-  athlete_sessions.athlete_id = q.athlete_id;
-  athlete_sessions.from = q.from;
-  athlete_sessions.to = q.to;
-  athlete_sessions.confirmed_only = true;
   std::vector<Statement> batch;
   batch.push_back(TherapistsStatement({q.therapist_id}));
   batch.push_back(AthleteStatement(q.athlete_id));
   batch.push_back(EventsStatement(q.athlete_id, q.from, q.to));
   batch.push_back(InjuriesStatement(q.athlete_id, /*active_only=*/true));
   batch.push_back(
-      BookingsStatement(athlete_sessions, {}, std::numeric_limits<int>::max()));
+      BookingsStatement(BookingFilter::Confirmed(q.athlete_id, 0, q.from, q.to),
+                        {}, std::numeric_limits<int>::max()));
   batch.push_back(BufferedSessionsStatement(q.therapist_id, q.start, q.end));
   batch.push_back(ClinicOfStatement(q.therapist_id));
   if (!q.request_id.empty()) {
