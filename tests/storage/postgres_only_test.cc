@@ -147,6 +147,27 @@ TEST_F(PostgresOnlyTest, OpenRefusesASchemaNewerThanTheBinary) {
                                     " is newer than this binary's")));
 }
 
+TEST_F(PostgresOnlyTest,
+       AVersion1DatabaseBecomesItsFirstClinicKeepingEverything) {
+  ASSERT_TRUE(Open());
+  const OneClinicStore made = FillOneClinicStore();
+  store_.reset();
+  // What the one-clinic version left: schema 1, its zone and rules in the
+  // settings.
+  ASSERT_THAT(
+      Sql("DROP TABLE user_clinics; ALTER TABLE bookings DROP COLUMN "
+          "clinic_id; ALTER TABLE therapists DROP COLUMN clinic_id; DROP "
+          "TABLE clinics; INSERT INTO settings VALUES ('time_zone', "
+          "'Europe/Oslo'), ('rules', 'min_notice { seconds: 60 }'); UPDATE "
+          "clinic_schema SET version = 1"),
+      IsOk());
+  ASSERT_TRUE(Open());
+  EXPECT_THAT(
+      Sql("SELECT version FROM clinic_schema"),
+      IsOkAndHolds(ElementsAre(ElementsAre(absl::StrCat(kSchemaVersion)))));
+  ExpectFirstClinic(made, "Europe/Oslo", "min_notice { seconds: 60 }");
+}
+
 TEST_F(PostgresOnlyTest, ReplicasStartingTogetherMigrateOnce) {
   constexpr int kReplicas = 3;
   std::vector<absl::StatusOr<std::unique_ptr<PostgresStore>>> opened(kReplicas);

@@ -231,6 +231,19 @@ TEST_F(SqliteOnlyTest, OpeningAVersion2DatabaseAddsTheTablesAndKeepsData) {
   EXPECT_EQ(Fields(*got), Fields(u));
 }
 
+TEST_F(SqliteOnlyTest, AVersion5StoreBecomesItsFirstClinicKeepingEverything) {
+  const OneClinicStore made = FillOneClinicStore();
+  // What the one-clinic version left: its zone and rules in the settings.
+  Rewind(absl::StrCat(kWithoutClinics,
+                      "INSERT INTO settings VALUES ('time_zone', "
+                      "'Europe/Oslo'), ('rules', 'min_notice { seconds: 60 "
+                      "}'); PRAGMA user_version = 5;")
+             .c_str());
+  ASSERT_TRUE(Reopen());
+  EXPECT_THAT(Column("PRAGMA user_version"), ElementsAre(kSchemaVersion));
+  ExpectFirstClinic(made, "Europe/Oslo", "min_notice { seconds: 60 }");
+}
+
 TEST_F(SqliteOnlyTest, OpeningAVersion3DatabaseGivesEachRequestIdItsUser) {
   const core::Id athlete = Insert(MakeAthlete("Kim"));
   const core::Id therapist =

@@ -84,6 +84,56 @@ class StoreHelpers {
   core::Id Insert(const core::Athlete& a) {
     return InsertWith([&](Transaction& tx) { return tx.InsertAthlete(a); });
   }
+  // What a store of the one-clinic version holds before the upgrade to
+  // several clinics: a therapist with a booking, a STAFF and an ADMIN user.
+  struct OneClinicStore {
+    core::Id therapist = 0;
+    core::Id booking = 0;
+    core::Id staff = 0;
+    core::Id admin = 0;
+  };
+  OneClinicStore FillOneClinicStore() {
+    OneClinicStore made;
+    const core::Id kim = Insert(MakeAthlete("Kim"));
+    made.therapist = Insert(MakeTherapist("Ana", {core::Modality::kSports}));
+    made.booking =
+        Insert(MakeBooking(kim, made.therapist, kT0, absl::Hours(1)));
+    made.staff =
+        Insert(&Transaction::InsertUser, MakeUser("Desk", core::Role::kStaff));
+    made.admin =
+        Insert(&Transaction::InsertUser, MakeUser("Boss", core::Role::kAdmin));
+    return made;
+  }
+  // After the upgrade: clinic 1 made from the settings `zone` and `rules`
+  // the old version kept, every row at it with its id, STAFF granted it,
+  // the ADMIN a platform admin, and those settings gone.
+  void ExpectFirstClinic(const OneClinicStore& made, const std::string& zone,
+                         const std::string& rules) {
+    auto clinic = ReadValue([&](Reader& r) { return r.GetClinic(1); });
+    ASSERT_THAT(clinic, IsOk());
+    EXPECT_EQ(clinic->time_zone, zone);
+    EXPECT_EQ(clinic->rules, rules);
+    auto therapist =
+        ReadValue([&](Reader& r) { return r.GetTherapist(made.therapist); });
+    ASSERT_THAT(therapist, IsOk());
+    EXPECT_EQ(therapist->clinic_id, 1);
+    auto booking =
+        ReadValue([&](Reader& r) { return r.GetBooking(made.booking); });
+    ASSERT_THAT(booking, IsOk());
+    EXPECT_EQ(booking->clinic_id, 1);
+    auto staff = ReadValue([&](Reader& r) { return r.GetUser(made.staff); });
+    ASSERT_THAT(staff, IsOk());
+    EXPECT_THAT(staff->clinics, ::testing::ElementsAre(1));
+    auto admin = ReadValue([&](Reader& r) { return r.GetUser(made.admin); });
+    ASSERT_THAT(admin, IsOk());
+    EXPECT_THAT(admin->clinics, ::testing::IsEmpty());
+    for (const char* name : {"time_zone", "rules"}) {
+      EXPECT_THAT(ReadValue([&](Reader& r) { return r.GetSetting(name); }),
+                  IsOkAndHolds(std::optional<std::string>()))
+          << name;
+    }
+  }
+
   // Makes the therapist's clinic first when it is kClinic and missing.
   // (A therapist of clinic 0 is of kClinic.)
   core::Id Insert(core::Therapist t) {
