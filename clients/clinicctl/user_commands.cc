@@ -68,6 +68,11 @@ int AddUser(Session& s, const Args& args) {
   }
   u.set_athlete_id(args.Get("athlete"));
   u.set_therapist_id(args.Get("therapist"));
+  if (args.Has("clinics")) {
+    for (absl::string_view clinic : absl::StrSplit(args.Get("clinics"), ',')) {
+      u.add_clinic_ids(std::string(clinic));
+    }
+  }
   v1::User created;
   if (auto status = Users(s)->CreateUser(s.Context().get(), request, &created);
       !status.ok()) {
@@ -91,9 +96,12 @@ int ListUsers(Session& s, const Args&) {
       &all);
   if (!status.ok()) return s.Fail(status);
   if (s.json()) return s.PrintJson(all);
-  Table table({"ID", "NAME", "ROLE", "LINKED", "STATE"});
+  Table table({"ID", "NAME", "ROLE", "CLINICS", "LINKED", "STATE"});
   for (const v1::User& u : all.users()) {
-    table.AddRow({u.id(), u.display_name(), Roles(u), Linked(u),
+    table.AddRow({u.id(), u.display_name(), Roles(u),
+                  u.clinic_ids().empty() ? "-"
+                                         : absl::StrJoin(u.clinic_ids(), ","),
+                  Linked(u),
                   u.disabled() ? "disabled" : "enabled"});
   }
   s.out() << table.Render();
@@ -218,7 +226,11 @@ std::vector<CommandSpec> UserCommands() {
             {"role", "ROLE", "admin, staff, therapist, athlete or service"}),
         {"athlete", "ID", "the athlete record of an athlete user"},
         {"therapist", "ID", "the therapist record of a therapist user"},
-        {"grant", "ROLES", "a service's roles, e.g. staff"}},
+        {"grant", "ROLES", "a service's roles, e.g. staff"},
+        {"clinics", "IDS",
+         "where an admin, staff or service acts, e.g. cl_1,cl_2 (staff and "
+         "services: the only clinic when there is one; an admin with none "
+         "manages every clinic)"}},
        {"U=$(clinicctl user add --name \"Front desk\" --role staff | tail -1)",
         "clinicctl user add --name \"Jordan Rivera\" --role athlete --athlete "
         "ath_1",
