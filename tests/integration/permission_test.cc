@@ -49,6 +49,7 @@ enum Column {
   kAthlete,         // an ATHLETE user of A1
   kServiceStaff,    // a SERVICE granted STAFF
   kServiceAthlete,  // a SERVICE granted ATHLETE, of A1
+  kOtherClinic,     // a STAFF user of clinic C2 only
   kNoToken,         // no authorization header
   kMalformed,       // "authorization: Basic xyz"
   kUnknownToken,    // a token clinicd never issued
@@ -64,6 +65,7 @@ constexpr const char* kColumnNames[kColumnCount] = {
     "ATHLETE of A1",
     "SERVICE granted STAFF",
     "SERVICE granted ATHLETE of A1",
+    "STAFF of C2",
     "no token",
     "\"Basic xyz\"",
     "an unknown token",
@@ -79,94 +81,95 @@ struct Row {
   const char* want;
 };
 
-// The records: therapists T1 and T2; athletes A1 and A2, each with an event
-// and an injury; B1 is A1's session with T1 and B2 A2's with T2, so A1 is
-// booked with T1 and A2 never is. THERAPIST acts as T1, ATHLETE and the
-// SERVICE granted ATHLETE act as A1: their "own" records are T1's and A1's.
-// A write acts on records made for its cell alone ("A1's event" is a fresh
-// event of A1, "A1 with T1" a fresh session or slot), so every cell sends a
-// valid request and no cell depends on another.
+// The records: clinics C1 and C2; therapists T1 and T2 (at C1); athletes A1
+// and A2 (at no clinic), each with an event and an injury; B1 is A1's
+// session with T1 and B2 A2's with T2, so A1 is booked with T1 and A2 never
+// is. Staff of C2 reach athletes, not C1's therapists, sessions or audit.
+// THERAPIST acts as T1, ATHLETE and the SERVICE granted ATHLETE act as A1:
+// their "own" records are T1's and A1's. A write acts on records made for its
+// cell alone ("A1's event" is a fresh event of A1, "A1 with T1" a fresh session
+// or slot), so every cell sends a valid request and no cell depends on another.
 //
-// Columns:   AD ADMIN          AT ATHLETE of A1           no no token
-//            ST STAFF          SS SERVICE granted STAFF   Ba "Basic xyz"
-//            TH THERAPIST      SA SERVICE granted         un unknown token
-//               of T1             ATHLETE of A1           rv revoked token
-//                                                         ds disabled user
+// Columns:   AD ADMIN (platform)  SS SERVICE granted STAFF  no no token
+//            ST STAFF of C1       SA SERVICE granted        Ba "Basic xyz"
+//            TH THERAPIST of T1      ATHLETE of A1          un unknown token
+//            AT ATHLETE of A1     C2 STAFF of C2 only       rv revoked token
+//                                                           ds disabled user
 // Codes:     ok OK   PD PERMISSION_DENIED   UN UNAUTHENTICATED
 //
 // clang-format off
 constexpr Row kClinicServiceRows[] = {
-//   method                target           AD ST TH AT SS SA  no Ba un rv ds
-    {"CreateClinic",       "",             "ok PD PD PD PD PD  UN UN UN UN UN"},
-    {"GetClinic",          "C1",           "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"ListClinics",        "",             "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"UpdateClinic",       "C1",           "ok PD PD PD PD PD  UN UN UN UN UN"},
+//   method                target        AD ST TH AT SS SA C2  no Ba un rv ds
+    {"CreateClinic",       "",          "ok PD PD PD PD PD PD  UN UN UN UN UN"},
+    {"GetClinic",          "C1",        "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"ListClinics",        "",          "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"UpdateClinic",       "C1",        "ok PD PD PD PD PD PD  UN UN UN UN UN"},
 };
 
 constexpr Row kTherapistServiceRows[] = {
-//   method                target           AD ST TH AT SS SA  no Ba un rv ds
-    {"CreateTherapist",    "",             "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"GetTherapist",       "T2",           "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"ListTherapists",     "",             "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"UpdateTherapist",    "T1",           "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"AddTimeOff",         "T1",           "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"DeleteTimeOff",      "T1 time off",  "ok ok PD PD ok PD  UN UN UN UN UN"},
+//   method                target        AD ST TH AT SS SA C2  no Ba un rv ds
+    {"CreateTherapist",    "",          "ok ok PD PD ok PD PD  UN UN UN UN UN"},
+    {"GetTherapist",       "T2",        "ok ok ok ok ok ok PD  UN UN UN UN UN"},
+    {"ListTherapists",     "",          "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"UpdateTherapist",    "T1",        "ok ok PD PD ok PD PD  UN UN UN UN UN"},
+    {"AddTimeOff",         "T1",        "ok ok PD PD ok PD PD  UN UN UN UN UN"},
+    {"DeleteTimeOff",      "T1 time off", "ok ok PD PD ok PD PD  UN UN UN UN UN"},
 };
 
 constexpr Row kAthleteServiceRows[] = {
-//   method                target           AD ST TH AT SS SA  no Ba un rv ds
-    {"CreateAthlete",      "",             "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"GetAthlete",         "A1",           "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"GetAthlete",         "A2",           "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"ListAthletes",       "",             "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"AddRace",            "A1",           "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"AddRace",            "A2",           "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"AddWorkout",         "A1",           "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"AddWorkout",         "A2",           "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"DeleteEvent",        "A1's event",   "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"DeleteEvent",        "A2's event",   "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"ListEvents",         "A1",           "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"ListEvents",         "A2",           "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"AddInjury",          "A1",           "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"AddInjury",          "A2",           "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"ResolveInjury",      "A1's injury",  "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"ResolveInjury",      "A2's injury",  "ok ok PD PD ok PD  UN UN UN UN UN"},
+//   method                target        AD ST TH AT SS SA C2  no Ba un rv ds
+    {"CreateAthlete",      "",          "ok ok PD PD ok PD ok  UN UN UN UN UN"},
+    {"GetAthlete",         "A1",        "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"GetAthlete",         "A2",        "ok ok PD PD ok PD ok  UN UN UN UN UN"},
+    {"ListAthletes",       "",          "ok ok PD PD ok PD ok  UN UN UN UN UN"},
+    {"AddRace",            "A1",        "ok ok PD ok ok ok ok  UN UN UN UN UN"},
+    {"AddRace",            "A2",        "ok ok PD PD ok PD ok  UN UN UN UN UN"},
+    {"AddWorkout",         "A1",        "ok ok PD ok ok ok ok  UN UN UN UN UN"},
+    {"AddWorkout",         "A2",        "ok ok PD PD ok PD ok  UN UN UN UN UN"},
+    {"DeleteEvent",        "A1's event", "ok ok PD ok ok ok ok  UN UN UN UN UN"},
+    {"DeleteEvent",        "A2's event", "ok ok PD PD ok PD ok  UN UN UN UN UN"},
+    {"ListEvents",         "A1",        "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"ListEvents",         "A2",        "ok ok PD PD ok PD ok  UN UN UN UN UN"},
+    {"AddInjury",          "A1",        "ok ok PD ok ok ok ok  UN UN UN UN UN"},
+    {"AddInjury",          "A2",        "ok ok PD PD ok PD ok  UN UN UN UN UN"},
+    {"ResolveInjury",      "A1's injury", "ok ok PD ok ok ok ok  UN UN UN UN UN"},
+    {"ResolveInjury",      "A2's injury", "ok ok PD PD ok PD ok  UN UN UN UN UN"},
 };
 
 constexpr Row kBookingServiceRows[] = {
-//   method                target           AD ST TH AT SS SA  no Ba un rv ds
-    {"CheckBooking",       "A1 with T1",   "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"CheckBooking",       "A2 with T2",   "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"ReserveSlot",        "A1 with T1",   "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"ReserveSlot",        "A2 with T2",   "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"CancelBooking",      "A1 with T1",   "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"CancelBooking",      "A2 with T2",   "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"RescheduleBooking",  "A1 with T1",   "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"RescheduleBooking",  "A2 with T2",   "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"GetBooking",         "B1",           "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"GetBooking",         "B2",           "ok ok PD PD ok PD  UN UN UN UN UN"},
-    {"ListBookings",       "",             "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"ListBookings",       "athlete A1",   "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"ListBookings",       "athlete A2",   "ok ok ok PD ok PD  UN UN UN UN UN"},
-    {"ListBookings",       "therapist T1", "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"ListBookings",       "therapist T2", "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"GetRules",           "",             "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"ListAvailableSlots", "T1",           "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"ListAvailableSlots", "T1 for A1",    "ok ok PD ok ok ok  UN UN UN UN UN"},
-    {"ListAvailableSlots", "T2 for A2",    "ok ok PD PD ok PD  UN UN UN UN UN"},
+//   method                target        AD ST TH AT SS SA C2  no Ba un rv ds
+    {"CheckBooking",       "A1 with T1", "ok ok PD ok ok ok PD  UN UN UN UN UN"},
+    {"CheckBooking",       "A2 with T2", "ok ok PD PD ok PD PD  UN UN UN UN UN"},
+    {"ReserveSlot",        "A1 with T1", "ok ok PD ok ok ok PD  UN UN UN UN UN"},
+    {"ReserveSlot",        "A2 with T2", "ok ok PD PD ok PD PD  UN UN UN UN UN"},
+    {"CancelBooking",      "A1 with T1", "ok ok PD ok ok ok PD  UN UN UN UN UN"},
+    {"CancelBooking",      "A2 with T2", "ok ok PD PD ok PD PD  UN UN UN UN UN"},
+    {"RescheduleBooking",  "A1 with T1", "ok ok PD ok ok ok PD  UN UN UN UN UN"},
+    {"RescheduleBooking",  "A2 with T2", "ok ok PD PD ok PD PD  UN UN UN UN UN"},
+    {"GetBooking",         "B1",        "ok ok ok ok ok ok PD  UN UN UN UN UN"},
+    {"GetBooking",         "B2",        "ok ok PD PD ok PD PD  UN UN UN UN UN"},
+    {"ListBookings",       "",          "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"ListBookings",       "athlete A1", "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"ListBookings",       "athlete A2", "ok ok ok PD ok PD ok  UN UN UN UN UN"},
+    {"ListBookings",       "therapist T1", "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"ListBookings",       "therapist T2", "ok ok PD ok ok ok ok  UN UN UN UN UN"},
+    {"GetRules",           "",          "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"ListAvailableSlots", "T1",        "ok ok ok ok ok ok PD  UN UN UN UN UN"},
+    {"ListAvailableSlots", "T1 for A1", "ok ok PD ok ok ok PD  UN UN UN UN UN"},
+    {"ListAvailableSlots", "T2 for A2", "ok ok PD PD ok PD PD  UN UN UN UN UN"},
 };
 
 constexpr Row kUserServiceRows[] = {
-//   method                target           AD ST TH AT SS SA  no Ba un rv ds
-    {"CreateUser",         "",             "ok PD PD PD PD PD  UN UN UN UN UN"},
-    {"GetUser",            "ATHLETE's",    "ok PD PD PD PD PD  UN UN UN UN UN"},
-    {"ListUsers",          "",             "ok PD PD PD PD PD  UN UN UN UN UN"},
-    {"DisableUser",        "a new user",   "ok PD PD PD PD PD  UN UN UN UN UN"},
-    {"CreateToken",        "spare user",   "ok PD PD PD PD PD  UN UN UN UN UN"},
-    {"ListTokens",         "STAFF's",      "ok PD PD PD PD PD  UN UN UN UN UN"},
-    {"RevokeToken",        "a new token",  "ok PD PD PD PD PD  UN UN UN UN UN"},
-    {"WhoAmI",             "",             "ok ok ok ok ok ok  UN UN UN UN UN"},
-    {"ListAuditEvents",    "B1",           "ok ok PD PD ok PD  UN UN UN UN UN"},
+//   method                target        AD ST TH AT SS SA C2  no Ba un rv ds
+    {"CreateUser",         "",          "ok PD PD PD PD PD PD  UN UN UN UN UN"},
+    {"GetUser",            "ATHLETE's", "ok PD PD PD PD PD PD  UN UN UN UN UN"},
+    {"ListUsers",          "",          "ok PD PD PD PD PD PD  UN UN UN UN UN"},
+    {"DisableUser",        "a new user", "ok PD PD PD PD PD PD  UN UN UN UN UN"},
+    {"CreateToken",        "spare user", "ok PD PD PD PD PD PD  UN UN UN UN UN"},
+    {"ListTokens",         "STAFF's",   "ok PD PD PD PD PD PD  UN UN UN UN UN"},
+    {"RevokeToken",        "a new token", "ok PD PD PD PD PD PD  UN UN UN UN UN"},
+    {"WhoAmI",             "",          "ok ok ok ok ok ok ok  UN UN UN UN UN"},
+    {"ListAuditEvents",    "B1",        "ok ok PD PD ok PD PD  UN UN UN UN UN"},
 };
 // clang-format on
 
@@ -312,6 +315,13 @@ class PermissionTest : public ClinicdTest {
              absl::Hours(2));
     NewInjury(a1_);
     NewInjury(a2_);
+    v1::CreateClinicRequest c2;
+    c2.mutable_clinic()->set_display_name("Clinic Two");
+    c2.mutable_clinic()->set_time_zone("Europe/London");
+    v1::Clinic made;
+    ASSERT_TRUE(v1::ClinicService::NewStub(server_.channel())
+                    ->CreateClinic(Ctx().get(), c2, &made)
+                    .ok());
 
     v1::WhoAmIResponse admin;
     ASSERT_TRUE(users_->WhoAmI(Ctx().get(), {}, &admin).ok());
@@ -329,6 +339,9 @@ class PermissionTest : public ClinicdTest {
     const v1::User watch_app =
         NewUser(v1::SERVICE, "Ada's watch app", {v1::ATHLETE}, "", a1_);
     cred_[kServiceAthlete] = Valid(watch_app, "SERVICE (granted ATHLETE)");
+    const v1::User other =
+        NewUser(v1::STAFF, "Olga Other", {}, "", "", made.id());
+    cred_[kOtherClinic] = Valid(other, "STAFF");
 
     cred_[kNoToken].unauthenticated = "missing token";
     cred_[kMalformed] = {"Basic xyz", "", "", "",
@@ -355,7 +368,7 @@ class PermissionTest : public ClinicdTest {
 
     // Each valid token is who the matrix says it is.
     for (Column c : {kAdmin, kStaff, kTherapist, kAthlete, kServiceStaff,
-                     kServiceAthlete}) {
+                     kServiceAthlete, kOtherClinic}) {
       v1::WhoAmIResponse me;
       ASSERT_TRUE(users_->WhoAmI(ContextFor(c).get(), {}, &me).ok())
           << kColumnNames[c];
@@ -428,10 +441,12 @@ class PermissionTest : public ClinicdTest {
     return out.id();
   }
 
+  // STAFF and SERVICE users act at `clinic`.
   v1::User NewUser(v1::Role role, const std::string& name,
                    std::vector<v1::Role> granted = {},
                    const std::string& therapist = "",
-                   const std::string& athlete = "") {
+                   const std::string& athlete = "",
+                   const std::string& clinic = "cl_1") {
     v1::CreateUserRequest req;
     req.mutable_user()->set_display_name(name);
     req.mutable_user()->set_role(role);
@@ -439,7 +454,7 @@ class PermissionTest : public ClinicdTest {
     req.mutable_user()->set_therapist_id(therapist);
     req.mutable_user()->set_athlete_id(athlete);
     if (role == v1::STAFF || role == v1::SERVICE) {
-      req.mutable_user()->add_clinic_ids("cl_1");  // there may be several
+      req.mutable_user()->add_clinic_ids(clinic);
     }
     v1::User out;
     const grpc::Status s = users_->CreateUser(Ctx().get(), req, &out);
@@ -475,8 +490,8 @@ class PermissionTest : public ClinicdTest {
 
   // ListBookings as the cell's caller. When allowed, the caller sees only
   // what is theirs: an ATHLETE (or a SERVICE granted ATHLETE) only A1's
-  // sessions, a THERAPIST only T1's; and every list shows B1 and B2 when
-  // they match it.
+  // sessions, a THERAPIST only T1's, staff of C2 none; and every other list
+  // shows B1 and B2 when they match it.
   grpc::Status ListAs(Cell& c, v1::ListBookingsRequest req) {
     req.set_page_size(500);
     v1::ListBookingsResponse out;
@@ -498,6 +513,10 @@ class PermissionTest : public ClinicdTest {
       if (!req.therapist_id().empty()) {
         EXPECT_EQ(b.therapist_id(), req.therapist_id());
       }
+    }
+    if (c.column == kOtherClinic) {  // every session is at C1
+      EXPECT_THAT(ids, ::testing::IsEmpty());
+      return s;
     }
     const bool own = c.column == kAthlete || c.column == kServiceAthlete ||
                      c.column == kTherapist;
