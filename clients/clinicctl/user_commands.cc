@@ -98,11 +98,10 @@ int ListUsers(Session& s, const Args&) {
   if (s.json()) return s.PrintJson(all);
   Table table({"ID", "NAME", "ROLE", "CLINICS", "LINKED", "STATE"});
   for (const v1::User& u : all.users()) {
-    table.AddRow({u.id(), u.display_name(), Roles(u),
-                  u.clinic_ids().empty() ? "-"
-                                         : absl::StrJoin(u.clinic_ids(), ","),
-                  Linked(u),
-                  u.disabled() ? "disabled" : "enabled"});
+    table.AddRow(
+        {u.id(), u.display_name(), Roles(u),
+         u.clinic_ids().empty() ? "-" : absl::StrJoin(u.clinic_ids(), ","),
+         Linked(u), u.disabled() ? "disabled" : "enabled"});
   }
   s.out() << table.Render();
   return kExitOk;
