@@ -1,6 +1,8 @@
 // Several clinics in one deployment, through clinicd: ClinicService, each
 // clinic's zone on its own DST dates, and an athlete whose sessions at
 // every clinic count for the rules. Runs on both stores.
+#include <sqlite3.h>
+
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -468,6 +470,77 @@ TEST_F(ClinicScopeTest,
   rejection = RejectionOf(s);
   ASSERT_THAT(rejection.violations(), SizeIs(1));
   EXPECT_EQ(rejection.violations(0).booking_id(), ny_booking_);
+}
+
+// --- Upgrading a store of the one-clinic version. ---
+
+// Rewinds the stopped `server`'s store (SQLite file `path`, or its
+// PostgreSQL database) to what the one-clinic version left: no clinics,
+// its zone and rules in the settings.
+void RewindToOneClinic(const ClinicdProcess& server, const std::string& path) {
+  constexpr char kSettings[] =
+      "INSERT INTO settings VALUES ('time_zone', 'Europe/London'), "
+      "('rules', 'min_notice { seconds: 7200 }');";
+  if (server.database() != nullptr) {
+    ASSERT_TRUE(server.database()
+                    ->Query(absl::StrCat(
+                        "DROP TABLE user_clinics; ALTER TABLE bookings DROP "
+                        "COLUMN clinic_id; ALTER TABLE therapists DROP COLUMN "
+                        "clinic_id; DROP TABLE clinics; ",
+                        kSettings, "UPDATE clinic_schema SET version = 1"))
+                    .ok());
+    return;
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const std::string sql = absl::StrCat(
+      "DROP TABLE user_clinics; DROP INDEX therapists_by_clinic; ALTER TABLE "
+      "therapists DROP COLUMN clinic_id; DROP INDEX bookings_by_clinic; "
+      "ALTER TABLE bookings DROP COLUMN clinic_id; DROP TABLE clinics; ",
+      kSettings, "PRAGMA user_version = 5;");
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+TEST(UpgradeTest, AOneClinicStoreServesOnAsItsFirstClinic) {
+  TempDir dir;
+  const std::string path = dir.path() + "/clinic.db";
+  ClinicdProcess server(path);
+  std::string error;
+  ASSERT_TRUE(server.Start({}, &error)) << error;
+  v1::CreateTherapistRequest therapist;
+  therapist.mutable_therapist()->set_display_name("Maya Okafor");
+  therapist.mutable_therapist()->add_modalities(v1::SPORTS);
+  v1::Therapist maya;
+  ASSERT_TRUE(
+      server.therapists().CreateTherapist(Ctx().get(), therapist, &maya).ok());
+  const Member desk = NewMember(server, v1::STAFF, {});
+  server.Stop();
+
+  RewindToOneClinic(server, path);
+  ASSERT_TRUE(server.Start({}, &error)) << error;
+  v1::ListClinicsResponse clinics;
+  ASSERT_TRUE(v1::ClinicService::NewStub(server.channel())
+                  ->ListClinics(Ctx().get(), {}, &clinics)
+                  .ok());
+  ASSERT_THAT(clinics.clinics(), SizeIs(1));
+  EXPECT_EQ(clinics.clinics(0).id(), "cl_1");
+  EXPECT_EQ(clinics.clinics(0).time_zone(), "Europe/London");
+  EXPECT_EQ(clinics.clinics(0).rules().min_notice().seconds(), 7200);
+  // The therapist, same id, at it; the staff member's token works there.
+  v1::GetTherapistRequest get;
+  get.set_id(maya.id());
+  v1::Therapist again;
+  grpc::Status s =
+      server.therapists().GetTherapist(As(desk).get(), get, &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.clinic_id(), "cl_1");
+  v1::WhoAmIResponse me;
+  ASSERT_TRUE(v1::UserService::NewStub(server.channel())
+                  ->WhoAmI(As(desk).get(), {}, &me)
+                  .ok());
+  EXPECT_THAT(me.user().clinic_ids(), ElementsAre("cl_1"));
 }
 
 }  // namespace
