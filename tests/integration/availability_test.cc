@@ -9,7 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/clinicd_test_base.h"
@@ -326,6 +328,11 @@ TEST_F(RedisAvailabilityTest, CachesInRedisAndNeverListsATakenSlot) {
   const absl::CivilDay day = RaceSunday() - 4;
   EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(), SizeIs(33));
   EXPECT_NE(redis_.Command("DBSIZE"), "0");
+  // Each key names its clinic in a hash tag: one Redis Cluster slot a clinic.
+  for (absl::string_view key :
+       absl::StrSplit(redis_.Command("KEYS *"), '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::StartsWith(key, "clinic:avail:{cl_1}:")) << key;
+  }
 
   // A reader keeps filling the cache while a writer books slot after slot;
   // every listing made after a booking returned must lack that slot.
