@@ -24,6 +24,7 @@
 namespace clinic::testing {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -233,6 +234,16 @@ TEST_F(ClinicsTest, AnAthletesSessionsAtEveryClinicCountForTheRules) {
   EXPECT_THAT(
       s.error_message(),
       HasSubstr(absl::FormatTime("%H:%M %Z", Local(sunday, 7), london_zone_)));
+
+  // Deep tissue in New York, then in London a week later: the cadence
+  // warning counts the New York session.
+  const absl::Time ny_deep = Local(sunday + 3, 11);
+  ASSERT_TRUE(Reserve(Spec(jane, maya, v1::DEEP_TISSUE, ny_deep), &out).ok());
+  ASSERT_TRUE(
+      Reserve(Spec(jane, ana, v1::DEEP_TISSUE, ny_deep + absl::Hours(24 * 7)),
+              &out)
+          .ok());
+  EXPECT_THAT(RuleIds(out.warnings()), Contains("CADENCE"));
 }
 
 TEST_F(ClinicsTest, AZoneChangeWaitsForTheClinicsSessionsButRulesDoNot) {
