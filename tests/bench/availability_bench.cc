@@ -31,10 +31,18 @@ absl::CivilDay Seed(const std::string& db) {
   const absl::TimeZone utc = absl::UTCTimeZone();
   absl::CivilDay monday = absl::ToCivilDay(absl::Now(), utc) + 1;
   while (absl::GetWeekday(monday) != absl::Weekday::monday) ++monday;
+  // One clinic in UTC (its rules RULES.md's), which clinicd takes as its
+  // first.
+  const absl::StatusOr<core::Id> clinic = storage::InWrite(
+      store->get(), storage::Touches::Nothing(), [](storage::Transaction& tx) {
+        return tx.InsertClinic({0, "bench", "UTC", "", absl::Now()});
+      });
+  if (!clinic.ok()) std::abort();
   for (int i = 0; i < kTherapists; ++i) {
     const absl::Status s = (*store)->Write(
         storage::Touches::Nothing(), [&](storage::Transaction& tx) {
           core::Therapist t;
+          t.clinic_id = *clinic;
           t.name = "Therapist " + std::to_string(i);
           t.modalities = {core::Modality::kSports};
           for (int d = 0; d < 6; ++d) {

@@ -140,18 +140,22 @@ std::unique_ptr<TestDatabase> CreateDatabaseOrDie() {
 
 // Parents for the bookings' foreign keys, in the store's own schema.
 constexpr char kParents[] = R"sql(
+INSERT INTO clinics (id, name, time_zone, rules, create_us)
+  VALUES (1, 'bench', 'UTC', '', 0);
 INSERT INTO athletes (name, email)
   SELECT 'a' || i, '' FROM generate_series(1, 200) i;
-INSERT INTO therapists (name, turnover_buffer_us, generation)
-  SELECT 't' || i, 900000000, i FROM generate_series(1, 200) i;
+INSERT INTO therapists (name, turnover_buffer_us, generation, clinic_id)
+  SELECT 't' || i, 900000000, i, 1 FROM generate_series(1, 200) i;
 )sql";
 
 // Athlete and therapist $1, from $2 to $3, buffer $4, request id $5.
 constexpr char kInsert[] =
     "INSERT INTO bookings (athlete_id, therapist_id, modality, start_us, "
     "end_us, buffer_us, state, request_id, request_user_id, request_hash, "
-    "at_risk, at_risk_reason, cancel_reason, create_us, update_us) "
-    "VALUES ($1, $1, 2, $2, $3, $4, 1, $5, 1, 'hash', false, '', '', $2, $2)";
+    "at_risk, at_risk_reason, cancel_reason, create_us, update_us, "
+    "clinic_id) "
+    "VALUES ($1, $1, 2, $2, $3, $4, 1, $5, 1, 'hash', false, '', '', $2, $2, "
+    "1)";
 
 struct InsertFixture {
   std::unique_ptr<TestDatabase> db = CreateDatabaseOrDie();
