@@ -143,7 +143,7 @@ class Reader {
   virtual absl::StatusOr<std::vector<core::AuditEvent>> ListAuditEvents(
       const std::string& target, const PageRequest& page) = 0;
 
-  // The value of setting `name` (e.g. kSettingRules), nullopt when unset.
+  // The value of setting `name`, nullopt when unset.
   virtual absl::StatusOr<std::optional<std::string>> GetSetting(
       const std::string& name) = 0;
 
@@ -157,6 +157,9 @@ class Reader {
 };
 
 // Settings every replica of a deployment shares (see Reader::GetSetting).
+// The one-clinic version kept its rule table and zone under these names;
+// the migration to several clinics moves them into clinic 1, so a current
+// store holds neither (the contract tests still use them as names).
 inline constexpr char kSettingRules[] = "rules";  // a RuleSet, text format
 inline constexpr char kSettingTimeZone[] = "time_zone";  // an IANA name
 
