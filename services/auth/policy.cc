@@ -161,6 +161,13 @@ absl::Status Caller::ForClinic(Id id) const {
       absl::StrCat("at clinic ", core::FormatId(core::IdKind::kClinic, id)));
 }
 
+absl::Status Caller::ForPlatform(absl::string_view what) const {
+  if (platform_admin()) return absl::OkStatus();
+  return Denied(absl::StrCat(
+      "(only an ADMIN granted no clinic, a platform admin, manages ", what,
+      ")"));
+}
+
 absl::StatusOr<Id> Caller::ListScope(Id requested,
                                      absl::string_view field) const {
   if (requested != 0) {

@@ -84,6 +84,9 @@ class Caller {
   bool everywhere() const { return !staff() || platform_admin(); }
   // OK when AtClinic(id); else PERMISSION_DENIED naming the clinic.
   absl::Status ForClinic(Id id) const;
+  // OK for a platform admin; else PERMISSION_DENIED saying that only one
+  // manages `what` ("clinics", "users").
+  absl::Status ForPlatform(absl::string_view what) const;
   // The clinic a list of a staff caller covers: `requested` when it is in
   // reach (else ForClinic's error), else 0 (every clinic) for a platform
   // admin and anyone without staff powers, else the only clinic the

@@ -21,13 +21,6 @@ using core::IdKind;
 
 constexpr auto Method = &api::MethodName<v1::ClinicService>;
 
-// Clinics are made and changed by a platform admin only.
-absl::Status PlatformAdmin(const auth::Caller& caller) {
-  if (caller.platform_admin()) return absl::OkStatus();
-  return caller.Denied(
-      "(only an ADMIN granted no clinic, a platform admin, manages clinics)");
-}
-
 constexpr const char* kClinicFields[] = {"display_name", "time_zone", "rules"};
 
 void ToProto(const Local& c, v1::Clinic* out) {
@@ -102,7 +95,7 @@ grpc::ServerUnaryReactor* ClinicService::CreateClinic(
   return Authorized(
       ctx, *accounts_, Method("CreateClinic"),
       [=](const auth::Caller& caller) -> absl::Status {
-        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
+        CLINIC_RETURN_IF_ERROR(caller.ForPlatform("clinics"));
         const core::RuleTable defaults = core::RuleTable::Defaults();
         core::ClinicInfo c;
         c.rules = api::RuleSetText(defaults);
@@ -165,7 +158,7 @@ grpc::ServerUnaryReactor* ClinicService::UpdateClinic(
   return Authorized(
       ctx, *accounts_, Method("UpdateClinic"),
       [=](const auth::Caller& caller) -> absl::Status {
-        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
+        CLINIC_RETURN_IF_ERROR(caller.ForPlatform("clinics"));
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id,
             IdFromProto(IdKind::kClinic, req->clinic().id(), "clinic.id"));

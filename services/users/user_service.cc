@@ -107,13 +107,6 @@ absl::StatusOr<core::User> UserFromProto(const v1::User& in) {
   return u;
 }
 
-// Users, tokens and clinics are managed by a platform admin only.
-absl::Status PlatformAdmin(const auth::Caller& caller) {
-  if (caller.platform_admin()) return absl::OkStatus();
-  return caller.Denied(
-      "(only an ADMIN granted no clinic, a platform admin, manages users)");
-}
-
 void ToProto(const core::User& u, v1::User* out) {
   out->set_id(FormatId(IdKind::kUser, u.id));
   out->set_display_name(u.name);
@@ -162,7 +155,7 @@ grpc::ServerUnaryReactor* UserService::CreateUser(
   return Authorized(
       ctx, *accounts_, Method("CreateUser"),
       [=](const auth::Caller& caller) -> absl::Status {
-        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
+        CLINIC_RETURN_IF_ERROR(caller.ForPlatform("users"));
         CLINIC_ASSIGN_OR_RETURN(core::User u, UserFromProto(req->user()));
         if (u.role == Role::kTherapist) {
           CLINIC_ASSIGN_OR_RETURN(const core::Therapist t,
@@ -187,7 +180,7 @@ grpc::ServerUnaryReactor* UserService::GetUser(grpc::CallbackServerContext* ctx,
   return Authorized(
       ctx, *accounts_, Method("GetUser"),
       [=](const auth::Caller& caller) -> absl::Status {
-        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
+        CLINIC_RETURN_IF_ERROR(caller.ForPlatform("users"));
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kUser, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::User u, accounts_->GetUser(id));
@@ -202,7 +195,7 @@ grpc::ServerUnaryReactor* UserService::ListUsers(
   return Authorized(
       ctx, *accounts_, Method("ListUsers"),
       [=](const auth::Caller& caller) -> absl::Status {
-        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
+        CLINIC_RETURN_IF_ERROR(caller.ForPlatform("users"));
         CLINIC_ASSIGN_OR_RETURN(
             storage::PageRequest page,
             api::IdPageFromProto(req->page_size(), req->page_token()));
@@ -221,7 +214,7 @@ grpc::ServerUnaryReactor* UserService::DisableUser(
   return Authorized(
       ctx, *accounts_, Method("DisableUser"),
       [=](const auth::Caller& caller) -> absl::Status {
-        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
+        CLINIC_RETURN_IF_ERROR(caller.ForPlatform("users"));
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kUser, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::User u,
@@ -237,7 +230,7 @@ grpc::ServerUnaryReactor* UserService::CreateToken(
   return Authorized(
       ctx, *accounts_, Method("CreateToken"),
       [=](const auth::Caller& caller) -> absl::Status {
-        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
+        CLINIC_RETURN_IF_ERROR(caller.ForPlatform("users"));
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kUser, req->user_id(), "user_id"));
         CLINIC_RETURN_IF_ERROR(
@@ -257,7 +250,7 @@ grpc::ServerUnaryReactor* UserService::ListTokens(
   return Authorized(
       ctx, *accounts_, Method("ListTokens"),
       [=](const auth::Caller& caller) -> absl::Status {
-        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
+        CLINIC_RETURN_IF_ERROR(caller.ForPlatform("users"));
         CLINIC_ASSIGN_OR_RETURN(
             core::Id id, IdFromProto(IdKind::kUser, req->user_id(), "user_id"));
         CLINIC_ASSIGN_OR_RETURN(std::vector<core::Token> tokens,
@@ -273,7 +266,7 @@ grpc::ServerUnaryReactor* UserService::RevokeToken(
   return Authorized(
       ctx, *accounts_, Method("RevokeToken"),
       [=](const auth::Caller& caller) -> absl::Status {
-        CLINIC_RETURN_IF_ERROR(PlatformAdmin(caller));
+        CLINIC_RETURN_IF_ERROR(caller.ForPlatform("users"));
         CLINIC_ASSIGN_OR_RETURN(core::Id id,
                                 IdFromProto(IdKind::kToken, req->id(), "id"));
         CLINIC_ASSIGN_OR_RETURN(core::Token t,
