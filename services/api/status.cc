@@ -15,6 +15,7 @@
 #include "google/rpc/status.pb.h"
 #include "services/api/convert.h"
 #include "services/core/error_reason.h"
+#include "services/telemetry/log.h"
 
 namespace clinic::api {
 namespace {
@@ -170,8 +171,8 @@ absl::Status RejectionStatus(const core::Verdict& verdict,
   return status;
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status,
-                          absl::string_view method) {
+grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view method,
+                          std::string* ref_out) {
   if (status.ok()) return grpc::Status::OK;
   const auto code = static_cast<grpc::StatusCode>(status.code());
   google::rpc::Status rich;
@@ -180,10 +181,15 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
   info.set_domain(kErrorDomain);
   if (Hidden(status.code())) {
     const std::string ref = NewRef();
-    std::fprintf(stderr, "clinicd: %s %s (ref %s): %s\n",
-                 std::string(method).c_str(),
-                 absl::StatusCodeToString(status.code()).c_str(), ref.c_str(),
-                 std::string(status.message()).c_str());
+    if (ref_out != nullptr) {
+      *ref_out = ref;
+    } else {
+      telemetry::Log(telemetry::LogLevel::kError, "internal error")
+          .Field("method", method)
+          .Field("code", absl::StatusCodeToString(status.code()))
+          .Field("ref", ref)
+          .Field("error", status.message());
+    }
     const bool retry = status.code() == absl::StatusCode::kUnavailable;
     rich.set_message(absl::StrCat(
         retry ? "the service is briefly unavailable; retry the call"

@@ -75,9 +75,11 @@ absl::Status RejectionStatus(const core::Verdict& verdict,
 // INTERNAL, UNKNOWN, DATA_LOSS and UNAVAILABLE come from below the API (the
 // store) and may carry SQL or paths: the caller gets only a sentence and a
 // reference ("internal error (ref 4f2a...)", reason INTERNAL or
-// UNAVAILABLE with metadata ref), and the server's log gets the reference,
-// the method and the original message, on one line of stderr.
-grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view method);
+// UNAVAILABLE with metadata ref). The reference is stored in *ref when ref
+// is given, for the caller's log line to name with the original message;
+// otherwise that line is logged here.
+grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view method,
+                          std::string* ref = nullptr);
 
 }  // namespace clinic::api
 

@@ -4,8 +4,11 @@
 #include <memory>
 
 #include "absl/container/flat_hash_set.h"
+#include "clinic/v1/bookings.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "services/core/error_reason.h"
+#include "services/telemetry/log.h"
+#include "services/telemetry/metrics.h"
 
 namespace clinic::api {
 namespace {
@@ -13,6 +16,51 @@ namespace {
 // Written once before serving, read by every call afterwards.
 CallLimits limits;
 std::unique_ptr<Admission> heavy_reads;
+
+thread_local CallNote* current_note = nullptr;
+
+// A client's own id of a request: printable ASCII, bounded, so that a log
+// line stays one line of reasonable length.
+constexpr size_t kMaxRequestIdBytes = 64;
+std::string Printable(absl::string_view text) {
+  std::string out(text.substr(0, kMaxRequestIdBytes));
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return out;
+}
+
+// Server failures are errors of the log; a caller held up or refused is a
+// warning; what callers get wrong is theirs (info, with every other call).
+telemetry::LogLevel LevelOf(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kUnavailable:
+      return telemetry::LogLevel::kError;
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAborted:
+      return telemetry::LogLevel::kWarning;
+    default:
+      return telemetry::LogLevel::kInfo;
+  }
+}
+
+// Each violated rule of a rejection, counted in the metrics.
+void CountRejection(const absl::Status& status) {
+  const auto payload = status.GetPayload(absl::StrCat(
+      "type.googleapis.com/", v1::BookingRejection::descriptor()->full_name()));
+  v1::BookingRejection rejection;
+  if (!payload.has_value() ||
+      !rejection.ParseFromString(std::string(*payload))) {
+    return;
+  }
+  for (const v1::Finding& finding : rejection.violations()) {
+    telemetry::Metrics::Get().Rejected(finding.rule_id());
+  }
+}
 
 // How long a refused caller is told to wait before trying again.
 constexpr absl::Duration kRetryDelay = absl::Seconds(1);
@@ -48,6 +96,8 @@ void SetCallLimits(const CallLimits& l) {
   heavy_reads = std::make_unique<Admission>(l.max_heavy_calls_per_caller);
 }
 
+CallNote* CurrentCallNote() { return current_note; }
+
 absl::Time CallDeadline(const grpc::ServerContextBase& ctx) {
   return std::min(absl::FromChrono(ctx.deadline()),
                   absl::Now() + limits.max_call_time);
@@ -82,6 +132,47 @@ absl::Status Busy() {
   return Exhausted(absl::StrCat("clinicd is busy; retry in ",
                                 absl::FormatDuration(kRetryDelay)),
                    "SERVER_BUSY");
+}
+
+CallNote NoteOf(const grpc::ServerContextBase& ctx) {
+  CallNote note;
+  const auto& metadata = ctx.client_metadata();
+  const auto it = metadata.find("x-request-id");
+  if (it != metadata.end()) {
+    note.request_id =
+        Printable(absl::string_view(it->second.data(), it->second.size()));
+  }
+  return note;
+}
+
+NoteScope::NoteScope(CallNote* note) : previous_(current_note) {
+  current_note = note;
+}
+
+NoteScope::~NoteScope() { current_note = previous_; }
+
+void Finish(grpc::ServerUnaryReactor* reactor, absl::string_view method,
+            const absl::Status& status, absl::Time start,
+            const CallNote& note) {
+  std::string ref;
+  reactor->Finish(ToGrpcStatus(status, method, &ref));
+  if (status.code() == absl::StatusCode::kFailedPrecondition) {
+    const std::optional<core::ErrorReason> reason = core::ReasonOf(status);
+    if (reason && reason->reason == core::kReasonRuleViolated) {
+      CountRejection(status);
+    }
+  }
+  const telemetry::LogLevel level = LevelOf(status.code());
+  if (!telemetry::LogEnabled(level)) return;
+  telemetry::LogLine line(level, "call");
+  line.Field("method", method)
+      .Field("code", absl::StatusCodeToString(status.code()))
+      .Millis("latency", absl::Now() - start)
+      .Field("user", note.user)
+      .Field("request_id", Printable(note.request_id))
+      .Field("ref", ref);
+  // The original message of a hidden error is for the log only.
+  if (!ref.empty()) line.Field("error", status.message());
 }
 
 }  // namespace internal

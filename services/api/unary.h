@@ -19,6 +19,7 @@
 #include "services/api/executor.h"
 #include "services/api/status.h"
 #include "services/core/deadline.h"
+#include "services/core/ids.h"
 #include "services/core/status_macros.h"
 
 namespace clinic::api {
@@ -36,6 +37,16 @@ struct CallLimits {
 };
 void SetCallLimits(const CallLimits& limits);
 
+// What a call's log line says beyond its method, code and latency, noted
+// by the code that learns it while the call runs.
+struct CallNote {
+  std::string user;        // the caller's user id, once authorized
+  std::string request_id;  // ReserveSlot's idempotency key, else the
+                           // caller's x-request-id metadata
+};
+// The note of the call this thread is running; null outside a call.
+CallNote* CurrentCallNote();
+
 // The deadline a call runs under: its caller's, capped at max_call_time.
 absl::Time CallDeadline(const grpc::ServerContextBase& ctx);
 
@@ -51,6 +62,26 @@ Executor* executor();
 // RESOURCE_EXHAUSTED: the executor's queue is full.
 absl::Status Busy();
 
+// The note a call of `ctx` starts with.
+CallNote NoteOf(const grpc::ServerContextBase& ctx);
+
+// Sets CurrentCallNote() until destroyed.
+class NoteScope {
+ public:
+  explicit NoteScope(CallNote* note);
+  ~NoteScope();
+  NoteScope(const NoteScope&) = delete;
+  NoteScope& operator=(const NoteScope&) = delete;
+
+ private:
+  CallNote* const previous_;
+};
+
+// Finishes the call with `status` (ToGrpcStatus), counts a rejection's
+// rules, and logs the call's line.
+void Finish(grpc::ServerUnaryReactor* reactor, absl::string_view method,
+            const absl::Status& status, absl::Time start, const CallNote& note);
+
 }  // namespace internal
 
 // Finishes a unary callback-API call of `method` with what `fn` returns
@@ -62,29 +93,32 @@ template <typename Fn>
 grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx,
                                 absl::string_view method, Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const absl::Time start = absl::Now();
+  CallNote note = internal::NoteOf(*ctx);
   absl::StatusOr<Admission::Ticket> ticket = internal::Admit(*ctx, method);
   if (!ticket.ok()) {
-    reactor->Finish(ToGrpcStatus(ticket.status(), method));
+    internal::Finish(reactor, method, ticket.status(), start, note);
     return reactor;
   }
-  auto run = [reactor, deadline = CallDeadline(*ctx),
+  auto run = [reactor, start, note, deadline = CallDeadline(*ctx),
               method = std::string(method), fn = std::move(fn),
               ticket = *std::move(ticket)]() mutable {
     absl::Status status =
         absl::DeadlineExceededError("the call's deadline passed before it ran");
     if (deadline > absl::Now()) {
       core::CallDeadline::Scope scope(deadline);
+      internal::NoteScope noting(&note);
       status = fn();
     }
     ticket.Release();
-    reactor->Finish(ToGrpcStatus(status, method));
+    internal::Finish(reactor, method, status, start, note);
   };
   Executor* executor = internal::executor();
   if (executor == nullptr) {
     run();
   } else if (!executor->Submit(std::move(run))) {
     // `run` was dropped, and its ticket released with it.
-    reactor->Finish(ToGrpcStatus(internal::Busy(), method));
+    internal::Finish(reactor, method, internal::Busy(), start, note);
   }
   return reactor;
 }
@@ -109,6 +143,10 @@ grpc::ServerUnaryReactor* Authorized(grpc::CallbackServerContext* ctx,
                 fn = std::move(fn)]() mutable -> absl::Status {
                  CLINIC_ASSIGN_OR_RETURN(auth::Caller caller,
                                          Authorize(accounts, *ctx, method));
+                 if (CallNote* note = CurrentCallNote()) {
+                   note->user =
+                       core::FormatId(core::IdKind::kUser, caller.user().id);
+                 }
                  return fn(caller);
                });
 }

@@ -207,6 +207,10 @@ grpc::ServerUnaryReactor* BookingService::ReserveSlot(
       [=](const auth::Caller& caller) -> absl::Status {
         CLINIC_RETURN_IF_ERROR(api::CheckText(req->request_id(), "request_id",
                                               api::kMaxRequestIdLength, false));
+        if (api::CallNote* note = api::CurrentCallNote();
+            note != nullptr && !req->request_id().empty()) {
+          note->request_id = req->request_id();
+        }
         CLINIC_ASSIGN_OR_RETURN(SessionSpec spec,
                                 SpecFromProto(req->session()));
         CLINIC_RETURN_IF_ERROR(caller.ForAthlete(spec.athlete_id));

@@ -10,12 +10,14 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "services/clinicd/server.h"
+#include "services/telemetry/log.h"
 
 ABSL_FLAG(std::string, listen, clinic::ServerOptions().listen,
           "host:port to serve on (port 0: any free port)");
-ABSL_FLAG(std::string, db, clinic::ServerOptions().db,
+ABSL_FLAG(std::string, db, "",
           "the store: a SQLite file (created with its folder when missing), "
-          "or postgresql://user@host:port/dbname shared by replicas");
+          "or postgresql://user@host:port/dbname shared by replicas; "
+          "default: $CLINIC_DB, else data/clinic.db");
 ABSL_FLAG(int, db_pool_size, clinic::ServerOptions().db_pool_size,
           "PostgreSQL connections this replica may hold");
 ABSL_FLAG(std::string, timezone, "",
@@ -76,6 +78,30 @@ ABSL_FLAG(absl::Duration, max_connection_age,
           "connections are told to go away after this long (clients "
           "reconnect); calls on them get --max_call_time more");
 
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port to serve Prometheus metrics on, at /metrics (port 0: "
+          "any free port); empty: no metrics endpoint");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "write the metrics port to this file once serving");
+ABSL_FLAG(clinic::telemetry::LogFormat, log_format,
+          clinic::telemetry::LogFormat::kLogfmt,
+          "log lines on stderr as logfmt or json");
+ABSL_FLAG(clinic::telemetry::LogLevel, log_level,
+          clinic::telemetry::LogLevel::kInfo,
+          "the least level logged: debug, info (a line per call), warning "
+          "or error");
+ABSL_FLAG(absl::Duration, shutdown_drain,
+          clinic::ServerOptions().shutdown_drain,
+          "on SIGTERM, keep serving this long after the health service says "
+          "NOT_SERVING, so that load balancers move callers away first");
+ABSL_FLAG(absl::Duration, shutdown_grace,
+          clinic::ServerOptions().shutdown_grace,
+          "then the longest calls in flight get to finish before they are "
+          "cancelled");
+ABSL_FLAG(bool, migrate_only, false,
+          "open and migrate the store, make the first clinic and admin, then "
+          "exit without serving");
+
 namespace {
 
 // "--tls-cert=x" is "--tls_cert=x": flag names may use dashes, as other
@@ -107,9 +133,17 @@ int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args = DashesToUnderscores(argc, argv, storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  clinic::telemetry::SetLogOptions(absl::GetFlag(FLAGS_log_format),
+                                   absl::GetFlag(FLAGS_log_level));
   clinic::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
-  options.db = absl::GetFlag(FLAGS_db);
+  // CLINIC_DB keeps a URI with a password out of the process's arguments.
+  const char* db = std::getenv("CLINIC_DB");
+  if (!absl::GetFlag(FLAGS_db).empty()) {
+    options.db = absl::GetFlag(FLAGS_db);
+  } else if (db != nullptr && *db != '\0') {
+    options.db = db;
+  }
   options.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
   options.time_zone = absl::GetFlag(FLAGS_timezone);
   options.rules_path = absl::GetFlag(FLAGS_rules);
@@ -135,6 +169,18 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_max_streams_per_connection);
   options.max_transport_bytes = absl::GetFlag(FLAGS_max_transport_bytes);
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
+  options.shutdown_drain = absl::GetFlag(FLAGS_shutdown_drain);
+  options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.migrate_only = absl::GetFlag(FLAGS_migrate_only);
+  if (options.shutdown_drain < absl::ZeroDuration() ||
+      options.shutdown_grace < absl::ZeroDuration()) {
+    std::fprintf(stderr,
+                 "clinicd: --shutdown_drain and --shutdown_grace must not be "
+                 "negative\n");
+    return 2;
+  }
   if (options.max_call_time <= absl::ZeroDuration() ||
       options.max_connection_age <= absl::ZeroDuration() ||
       options.max_message_bytes < 1024 || options.max_request_bytes < 1024 ||

@@ -1,6 +1,7 @@
 #include "services/clinicd/server.h"
 
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -16,6 +18,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/support/server_interceptor.h"
+#include "prometheus/exposer.h"
 #include "services/api/convert.h"
 #include "services/api/unary.h"
 #include "services/athletes/athlete_service.h"
@@ -34,11 +37,20 @@
 #include "services/core/status_macros.h"
 #include "services/storage/postgres/postgres_store.h"
 #include "services/storage/sqlite/sqlite_store.h"
+#include "services/telemetry/call_metrics.h"
+#include "services/telemetry/log.h"
+#include "services/telemetry/measured_store.h"
+#include "services/telemetry/metrics.h"
 #include "services/therapists/therapist_service.h"
 #include "services/users/user_service.h"
 
 namespace clinic {
 namespace {
+
+#ifndef CLINIC_VERSION
+#define CLINIC_VERSION "dev"
+#endif
+constexpr char kClinicVersion[] = CLINIC_VERSION;
 
 // Free time of a therapist for one day is about 50 bytes: 100k entries
 // cover 200 therapists for 16 months in a few MB.
@@ -54,6 +66,24 @@ absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
     absl::StatusOr<std::unique_ptr<storage::PostgresStore>> store =
         storage::PostgresStore::Open(options.db, pg);
     if (!store.ok()) return store.status();
+    storage::PostgresStore* pool = store->get();
+    telemetry::Metrics::Get().AddSampled({
+        {"clinic_store_connections",
+         "PostgreSQL connections by state.",
+         false,
+         {{"state", "open"}},
+         [pool] { return pool->pool_use().open; }},
+        {"clinic_store_connections",
+         "",
+         false,
+         {{"state", "in_use"}},
+         [pool] { return pool->pool_use().in_use; }},
+        {"clinic_store_connections_max",
+         "--db_pool_size.",
+         false,
+         {},
+         [pool] { return pool->pool_use().max; }},
+    });
     return std::unique_ptr<storage::Store>(*std::move(store));
   }
   const std::filesystem::path db(options.db);
@@ -85,6 +115,50 @@ absl::Status WritePortFile(const std::string& path, int port) {
   return absl::OkStatus();
 }
 
+// The cache's counts, read when Prometheus scrapes.
+void SampleCache(const cache::AvailabilityCache* cache) {
+  auto requests = [cache](const char* result, int64_t cache::CacheStats::*n) {
+    return telemetry::Sampled{
+        "clinic_cache_requests_total",
+        "Availability cache lookups by result (hit, miss), and failed round "
+        "trips to the cache server (error).",
+        true,
+        {{"result", result}},
+        [cache, n] { return static_cast<double>(cache->stats().*n); }};
+  };
+  telemetry::Metrics::Get().AddSampled(
+      {requests("hit", &cache::CacheStats::hits),
+       requests("miss", &cache::CacheStats::misses),
+       requests("error", &cache::CacheStats::errors)});
+}
+
+// Serves the metrics on options.metrics_listen; null when not asked for.
+absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(
+    const ServerOptions& options) {
+  if (options.metrics_listen.empty()) return nullptr;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  try {
+    // civetweb wants "host:port"; an IPv6 host keeps its brackets.
+    exposer = std::make_unique<prometheus::Exposer>(options.metrics_listen,
+                                                    /*num_threads=*/1);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics_listen: cannot serve on ",
+                     options.metrics_listen, ": ", e.what()));
+  }
+  for (const auto& collectable : telemetry::Metrics::Get().Collectables()) {
+    exposer->RegisterCollectable(collectable);
+  }
+  if (!options.metrics_port_file.empty()) {
+    const std::vector<int> ports = exposer->GetListeningPorts();
+    if (ports.empty()) {
+      return absl::InvalidArgumentError("--metrics_listen: no port bound");
+    }
+    CLINIC_RETURN_IF_ERROR(WritePortFile(options.metrics_port_file, ports[0]));
+  }
+  return exposer;
+}
+
 }  // namespace
 
 bool UsesPostgres(const ServerOptions& options) {
@@ -103,8 +177,13 @@ absl::Status RunServer(const ServerOptions& options) {
 
   CLINIC_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                           ServerCredentials(options));
-  CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
+  CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> opened,
                           OpenStore(options));
+  // The sampled metrics point into the store and the cache: only the
+  // exposer reads them, and it is gone before either; they are dropped
+  // when this returns.
+  absl::Cleanup unsample = [] { telemetry::Metrics::Get().RemoveSampled(); };
+  auto store = std::make_unique<telemetry::MeasuredStore>(std::move(opened));
   core::RealClock clock;
   CLINIC_ASSIGN_OR_RETURN(ClinicSettings settings,
                           SettleSettings(*store, clock, options));
@@ -127,8 +206,15 @@ absl::Status RunServer(const ServerOptions& options) {
           std::move(cache), options.cache_ttl);
     }
   }
+  SampleCache(cache.get());
   auth::Accounts accounts(store.get(), &clock);
   CLINIC_RETURN_IF_ERROR(BootstrapAdmin(accounts, options));
+  if (options.migrate_only) {
+    telemetry::Log(telemetry::LogLevel::kInfo, "store ready, not serving")
+        .Field("clinic",
+               core::FormatId(core::IdKind::kClinic, settings.clinic_id));
+    return absl::OkStatus();
+  }
   Clinic clinic(store.get(), cache.get(), &clock, options.cache_ttl);
   ClinicService clinics(&clinic, &accounts);
   TherapistService therapists(&clinic, &accounts);
@@ -154,6 +240,8 @@ absl::Status RunServer(const ServerOptions& options) {
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(UnparsableRequestInterceptors());
+  // After the one above, which rewrites the status it counts.
+  interceptors.push_back(telemetry::CallMetricsInterceptors());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(&clinics);
   builder.RegisterService(&therapists);
@@ -173,6 +261,9 @@ absl::Status RunServer(const ServerOptions& options) {
         ": the address is taken, or the files are not a PEM certificate "
         "chain and its private key"));
   }
+  telemetry::Metrics::Get().SetBuildInfo(kClinicVersion, grpc::Version());
+  CLINIC_ASSIGN_OR_RETURN(std::unique_ptr<prometheus::Exposer> exposer,
+                          ServeMetrics(options));
   const std::string address = absl::StrCat(
       options.listen.substr(0, options.listen.rfind(':')), ":", port);
   std::string demo;
@@ -189,6 +280,11 @@ absl::Status RunServer(const ServerOptions& options) {
   // A URI may hold a password: only its kind is printed.
   const std::string store_name =
       UsesPostgres(options) ? "PostgreSQL" : "SQLite " + options.db;
+  telemetry::Log(telemetry::LogLevel::kInfo, "serving")
+      .Field("listen", address)
+      .Field("metrics", options.metrics_listen)
+      .Field("store", UsesPostgres(options) ? "postgresql" : "sqlite")
+      .Field("version", kClinicVersion);
   std::printf("clinicd: serving clinic.v1 on %s (%s, time zone %s, %s)\n",
               address.c_str(), store_name.c_str(), settings.zone.name().c_str(),
               cache_name.c_str());
@@ -206,16 +302,28 @@ absl::Status RunServer(const ServerOptions& options) {
   }
   std::printf("clinicd: Ctrl-C stops it.\n");
   std::fflush(stdout);
+  sd_notify(0, "READY=1");
 
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    std::fprintf(stderr, "clinicd: signal %d, shutting down\n", sig);
-    server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    // Load balancers and orchestrators watching the health service move
+    // callers away while calls keep being served for the drain time.
+    sd_notify(0, "STOPPING=1");
+    telemetry::Log(telemetry::LogLevel::kInfo, "shutting down")
+        .Field("signal", sig)
+        .Millis("drain", options.shutdown_drain)
+        .Millis("grace", options.shutdown_grace);
+    server->GetHealthCheckService()->Shutdown();
+    absl::SleepFor(options.shutdown_drain);
+    // New calls are refused from here; calls in flight get the grace, then
+    // are cancelled.
+    server->Shutdown(absl::ToChronoTime(absl::Now() + options.shutdown_grace));
   });
   server->Wait();
   stopper.join();
   executor.reset();
+  telemetry::Log(telemetry::LogLevel::kInfo, "stopped");
   return absl::OkStatus();
 }
 

@@ -87,6 +87,22 @@ struct ServerOptions {
   int max_streams_per_connection = 8;
   int64_t max_transport_bytes = int64_t{256} << 20;
   absl::Duration max_connection_age = absl::Minutes(10);
+
+  // Prometheus text exposition at http://<metrics_listen>/metrics; empty:
+  // none. Port 0 picks a free port, written to metrics_port_file when set.
+  std::string metrics_listen;
+  std::string metrics_port_file;
+
+  // On SIGTERM or SIGINT: the health service answers NOT_SERVING at once,
+  // clinicd keeps serving for shutdown_drain (time for load balancers to
+  // see it and send new calls elsewhere), then refuses new calls and gives
+  // those in flight shutdown_grace to finish before cancelling them.
+  absl::Duration shutdown_drain = absl::ZeroDuration();
+  absl::Duration shutdown_grace = absl::Seconds(10);
+
+  // Open (and migrate) the store, make the first clinic and admin, and
+  // exit without serving: a deployment's one-shot migration step.
+  bool migrate_only = false;
 };
 
 // True when options.db is a PostgreSQL URI rather than a SQLite file.

@@ -7,6 +7,7 @@
 #include <regex>
 #include <string>
 
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -244,9 +245,17 @@ TEST_F(ErrorDetailsTest, StorageFailureGivesTheCallerOnlyAReference) {
   EXPECT_EQ(d.info.metadata().at("ref"), ref);
 
   const std::string log = server_.stderr_text();
-  EXPECT_THAT(log, HasSubstr("clinic.v1.BookingService/ListBookings INTERNAL "
-                             "(ref " +
-                             ref + "): " + store_error));
+  // The call's one log line (logfmt) names the method, the reference and
+  // the error, its quotes escaped.
+  const size_t at = log.find("ref=" + ref);
+  ASSERT_NE(at, std::string::npos) << log;
+  const size_t begin = log.rfind('\n', at) + 1;
+  const std::string line = log.substr(begin, log.find('\n', at) - begin);
+  EXPECT_THAT(line, HasSubstr("level=error msg=call "
+                              "method=clinic.v1.BookingService/ListBookings "
+                              "code=INTERNAL "));
+  EXPECT_THAT(line, HasSubstr(absl::StrReplaceAll(store_error,
+                                                  {{"\"", "\\\""}})));
 }
 
 }  // namespace

@@ -122,6 +122,11 @@ PostgresStore::PostgresStore(std::string uri, Options options, std::string id,
 
 PostgresStore::~PostgresStore() = default;
 
+PostgresStore::PoolUse PostgresStore::pool_use() const {
+  absl::MutexLock lock(&mu_);
+  return {open_, open_ - static_cast<int>(idle_.size()), options_.pool_size};
+}
+
 bool PostgresStore::Available() const {
   return !idle_.empty() || open_ < options_.pool_size;
 }

@@ -60,6 +60,14 @@ class PostgresStore final : public Store {
   absl::Status Read(absl::FunctionRef<absl::Status(Reader&)> fn) override;
   const std::string& id() const override { return id_; }
 
+  // The pool's connections now, for metrics.
+  struct PoolUse {
+    int open = 0;
+    int in_use = 0;
+    int max = 0;
+  };
+  PoolUse pool_use() const;
+
  private:
   PostgresStore(std::string uri, Options options, std::string id,
                 std::unique_ptr<postgres::Connection> first);
@@ -79,7 +87,7 @@ class PostgresStore final : public Store {
   const Options options_;
   const std::string id_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<postgres::Connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + in use
 };
