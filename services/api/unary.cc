@@ -155,24 +155,28 @@ void Finish(grpc::ServerUnaryReactor* reactor, absl::string_view method,
             const absl::Status& status, absl::Time start,
             const CallNote& note) {
   std::string ref;
-  reactor->Finish(ToGrpcStatus(status, method, &ref));
+  grpc::Status sent = ToGrpcStatus(status, method, &ref);
   if (status.code() == absl::StatusCode::kFailedPrecondition) {
     const std::optional<core::ErrorReason> reason = core::ReasonOf(status);
     if (reason && reason->reason == core::kReasonRuleViolated) {
       CountRejection(status);
     }
   }
+  // Logged before the caller hears back, so that a caller that reads the
+  // log next finds the line.
   const telemetry::LogLevel level = LevelOf(status.code());
-  if (!telemetry::LogEnabled(level)) return;
-  telemetry::LogLine line(level, "call");
-  line.Field("method", method)
-      .Field("code", absl::StatusCodeToString(status.code()))
-      .Millis("latency", absl::Now() - start)
-      .Field("user", note.user)
-      .Field("request_id", Printable(note.request_id))
-      .Field("ref", ref);
-  // The original message of a hidden error is for the log only.
-  if (!ref.empty()) line.Field("error", status.message());
+  if (telemetry::LogEnabled(level)) {
+    telemetry::LogLine line(level, "call");
+    line.Field("method", method)
+        .Field("code", absl::StatusCodeToString(status.code()))
+        .Millis("latency", absl::Now() - start)
+        .Field("user", note.user)
+        .Field("request_id", Printable(note.request_id))
+        .Field("ref", ref);
+    // The original message of a hidden error is for the log only.
+    if (!ref.empty()) line.Field("error", status.message());
+  }
+  reactor->Finish(std::move(sent));
 }
 
 }  // namespace internal

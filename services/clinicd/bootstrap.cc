@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/auth/token.h"
 #include "services/core/status_macros.h"
+#include "services/telemetry/log.h"
 
 namespace clinic {
 
@@ -66,10 +67,8 @@ absl::Status BootstrapAdmin(auth::Accounts& accounts,
     CLINIC_ASSIGN_OR_RETURN(std::optional<std::string> token,
                             accounts.EnsureFirstAdmin(given));
     if (token.has_value()) {
-      std::fprintf(stderr,
-                   "clinicd: created the first ADMIN user with the token in "
-                   "%s\n",
-                   from);
+      telemetry::Log(telemetry::LogLevel::kInfo, "created the first ADMIN user")
+          .Field("token_from", from);
     }
     return absl::OkStatus();
   }
@@ -111,10 +110,8 @@ absl::Status BootstrapAdmin(auth::Accounts& accounts,
         "created the first ADMIN user, but cannot move its token to ", path,
         " (", std::strerror(errno), "): it is in ", draft));
   }
-  std::fprintf(stderr,
-               "clinicd: created the first ADMIN user; its token is in %s "
-               "(mode 0600)\n",
-               path.c_str());
+  telemetry::Log(telemetry::LogLevel::kInfo, "created the first ADMIN user")
+      .Field("token_file", path);
   return absl::OkStatus();
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "services/telemetry/log.h"
 
 namespace clinic::cache {
 namespace {
@@ -267,10 +268,9 @@ void RedisCache::Release(redisContext* c) {
     down_ = false;
   }
   if (back) {
-    std::fprintf(stderr,
-                 "redis_cache: %s:%d is reachable again (%lld cache errors "
-                 "so far)\n",
-                 host_.c_str(), port_, static_cast<long long>(errors_.load()));
+    telemetry::Log(telemetry::LogLevel::kWarning, "redis reachable again")
+        .Field("redis", absl::StrCat(host_, ":", port_))
+        .Field("errors", errors_.load());
   }
 }
 
@@ -297,10 +297,10 @@ void RedisCache::Fail(redisContext* c, const std::string& why) {
   }
   for (redisContext* dead : idle) redisFree(dead);
   if (went_down) {
-    std::fprintf(stderr,
-                 "redis_cache: %s:%d unreachable (%s); reading the store "
-                 "until it is back\n",
-                 host_.c_str(), port_, why.c_str());
+    telemetry::Log(telemetry::LogLevel::kError,
+                   "redis unreachable; reading the store until it is back")
+        .Field("redis", absl::StrCat(host_, ":", port_))
+        .Field("error", why);
   }
 }
 
