@@ -26,6 +26,17 @@ bool Executor::Submit(absl::AnyInvocable<void() &&> task) {
   return true;
 }
 
+bool Executor::WaitIdle(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](Executor* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(e->mu_) {
+            return e->queue_.empty() && e->running_ == 0;
+          },
+          this),
+      deadline);
+}
+
 void Executor::Work() {
   for (;;) {
     absl::AnyInvocable<void() &&> task;
@@ -39,8 +50,11 @@ void Executor::Work() {
       if (queue_.empty()) return;  // stopping, and nothing left to run
       task = std::move(queue_.front());
       queue_.pop_front();
+      ++running_;
     }
     std::move(task)();
+    absl::MutexLock lock(&mu_);
+    --running_;
   }
 }
 

@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace clinic::api {
 
@@ -29,12 +30,17 @@ class Executor {
   // drops the task, when max_queued tasks are waiting already.
   bool Submit(absl::AnyInvocable<void() &&> task);
 
+  // Waits until no task is queued or running, or `deadline`; returns
+  // whether it is idle.
+  bool WaitIdle(absl::Time deadline);
+
  private:
   void Work();
 
   const size_t max_queued_;
   absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void() &&>> queue_ ABSL_GUARDED_BY(mu_);
+  int running_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
 };

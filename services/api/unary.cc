@@ -1,6 +1,7 @@
 #include "services/api/unary.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 
 #include "absl/container/flat_hash_set.h"
@@ -18,6 +19,7 @@ CallLimits limits;
 std::unique_ptr<Admission> heavy_reads;
 
 thread_local CallNote* current_note = nullptr;
+std::atomic<bool> refusing{false};
 
 // A client's own id of a request: printable ASCII, bounded, so that a log
 // line stays one line of reasonable length.
@@ -98,6 +100,8 @@ void SetCallLimits(const CallLimits& l) {
 
 CallNote* CurrentCallNote() { return current_note; }
 
+void RefuseNewCalls() { refusing = true; }
+
 absl::Time CallDeadline(const grpc::ServerContextBase& ctx) {
   return std::min(absl::FromChrono(ctx.deadline()),
                   absl::Now() + limits.max_call_time);
@@ -107,6 +111,9 @@ namespace internal {
 
 absl::StatusOr<Admission::Ticket> Admit(const grpc::ServerContextBase& ctx,
                                         absl::string_view method) {
+  if (refusing) {
+    return absl::UnavailableError("clinicd is shutting down");
+  }
   if (heavy_reads == nullptr || !Heavy(method)) return Admission::Ticket();
   // The caller as it presents itself: its bearer token, checked later.
   const auto& metadata = ctx.client_metadata();

@@ -37,6 +37,11 @@ struct CallLimits {
 };
 void SetCallLimits(const CallLimits& limits);
 
+// From now on every call is refused UNAVAILABLE ("retry the call": a
+// client with several replicas' addresses reaches another), as clinicd
+// shuts down.
+void RefuseNewCalls();
+
 // What a call's log line says beyond its method, code and latency, noted
 // by the code that learns it while the call runs.
 struct CallNote {

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +52,10 @@ namespace {
 #define CLINIC_VERSION "dev"
 #endif
 constexpr char kClinicVersion[] = CLINIC_VERSION;
+
+// How long a stopping clinicd answers new calls UNAVAILABLE before it
+// closes its port (see RunServer).
+constexpr absl::Duration kRefuseAtLeast = absl::Milliseconds(200);
 
 // Free time of a therapist for one day is about 50 bytes: 100k entries
 // cover 200 therapists for 16 months in a few MB.
@@ -316,9 +321,16 @@ absl::Status RunServer(const ServerOptions& options) {
         .Millis("grace", options.shutdown_grace);
     server->GetHealthCheckService()->Shutdown();
     absl::SleepFor(options.shutdown_drain);
-    // New calls are refused from here; calls in flight get the grace, then
-    // are cancelled.
-    server->Shutdown(absl::ToChronoTime(absl::Now() + options.shutdown_grace));
+    // New calls are refused from here, UNAVAILABLE (clients retry it),
+    // while those in flight get the grace to finish; only then does the
+    // listener close and what is left get cancelled. The refusals go on
+    // for a moment even when nothing is in flight: a call that races the
+    // close itself ends CANCELLED, which clients do not retry.
+    const absl::Time deadline = absl::Now() + options.shutdown_grace;
+    api::RefuseNewCalls();
+    absl::SleepFor(std::min(options.shutdown_grace, kRefuseAtLeast));
+    executor->WaitIdle(deadline);
+    server->Shutdown(absl::ToChronoTime(deadline));
   });
   server->Wait();
   stopper.join();

@@ -254,8 +254,8 @@ TEST_F(ErrorDetailsTest, StorageFailureGivesTheCallerOnlyAReference) {
   EXPECT_THAT(line, HasSubstr("level=error msg=call "
                               "method=clinic.v1.BookingService/ListBookings "
                               "code=INTERNAL "));
-  EXPECT_THAT(line, HasSubstr(absl::StrReplaceAll(store_error,
-                                                  {{"\"", "\\\""}})));
+  EXPECT_THAT(line,
+              HasSubstr(absl::StrReplaceAll(store_error, {{"\"", "\\\""}})));
 }
 
 }  // namespace

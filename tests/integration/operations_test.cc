@@ -1,11 +1,16 @@
 // clinicd as operators run it: the metrics Prometheus scrapes (read with
 // curl, as a scraper would), the log line of each call, the one-shot
 // migration step and CLINIC_DB, on both stores.
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -13,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "clinic/v1/clinics.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -66,12 +72,14 @@ class Scrape {
              const std::map<std::string, std::string>& labels = {}) const {
     double sum = 0;
     for (const auto& [series, value] : series_) {
-      if (series != name && !absl::StartsWith(series, absl::StrCat(name, "{"))) {
+      if (series != name &&
+          !absl::StartsWith(series, absl::StrCat(name, "{"))) {
         continue;
       }
       bool all = true;
       for (const auto& [key, want] : labels) {
-        all = all && absl::StrContains(series, absl::StrCat(key, "=\"", want, "\""));
+        all = all &&
+              absl::StrContains(series, absl::StrCat(key, "=\"", want, "\""));
       }
       if (all) sum += value;
     }
@@ -111,7 +119,8 @@ class OperationsTest : public ClinicdTest {
   std::pair<std::string, std::string> AthleteWithRace() {
     const std::string therapist = AddTherapist();
     const std::string athlete = AddAthlete();
-    AddEvent(athlete, v1::RACE, "Harbor Half", Local(RaceSunday(), 7), absl::Hours(2));
+    AddEvent(athlete, v1::RACE, "Harbor Half", Local(RaceSunday(), 7),
+             absl::Hours(2));
     return {athlete, therapist};
   }
 };
@@ -128,10 +137,10 @@ TEST_F(OperationsTest, MetricsCountCallsRejectionsCacheAndStore) {
                     &out)
                 .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
-  ASSERT_TRUE(Reserve(Spec(athlete, therapist, v1::SPORTS,
-                           Local(RaceSunday() - 5, 10)),
-                      &out)
-                  .ok());
+  ASSERT_TRUE(
+      Reserve(Spec(athlete, therapist, v1::SPORTS, Local(RaceSunday() - 5, 10)),
+              &out)
+          .ok());
   // The same day's free time twice: a miss, then a hit.
   for (int i = 0; i < 2; ++i) {
     v1::ListAvailableSlotsRequest req;
@@ -139,8 +148,8 @@ TEST_F(OperationsTest, MetricsCountCallsRejectionsCacheAndStore) {
     *req.mutable_start_time() = Ts(Local(RaceSunday() - 4, 0));
     *req.mutable_end_time() = Ts(Local(RaceSunday() - 3, 0));
     v1::ListAvailableSlotsResponse slots;
-    ASSERT_TRUE(server_.bookings().ListAvailableSlots(Ctx().get(), req, &slots)
-                    .ok());
+    ASSERT_TRUE(
+        server_.bookings().ListAvailableSlots(Ctx().get(), req, &slots).ok());
   }
   grpc::health::v1::HealthCheckResponse health;
   ASSERT_TRUE(grpc::health::v1::Health::NewStub(server_.channel())
@@ -158,29 +167,29 @@ TEST_F(OperationsTest, MetricsCountCallsRejectionsCacheAndStore) {
     return labels;
   };
   EXPECT_EQ(delta("grpc_server_started_total", reserve), 2);
-  EXPECT_EQ(delta("grpc_server_handled_total", with(reserve, "grpc_code", "OK")),
-            1);
+  EXPECT_EQ(
+      delta("grpc_server_handled_total", with(reserve, "grpc_code", "OK")), 1);
   EXPECT_EQ(delta("grpc_server_handled_total",
                   with(reserve, "grpc_code", "FAILED_PRECONDITION")),
             1);
   EXPECT_EQ(delta("grpc_server_handling_seconds_count", reserve), 2);
   EXPECT_GT(delta("grpc_server_handling_seconds_sum", reserve), 0);
-  EXPECT_EQ(delta("grpc_server_handling_seconds_bucket",
-                  with(reserve, "le", "+Inf")),
-            2);
-  EXPECT_EQ(delta("grpc_server_handled_total",
-                  {{"grpc_service", "grpc.health.v1.Health"},
-                   {"grpc_code", "OK"}}),
-            1);
-  EXPECT_EQ(delta("clinic_booking_rejections_total",
-                  {{"rule", "GAP_BEFORE_EVENT"}}),
-            1);
+  EXPECT_EQ(
+      delta("grpc_server_handling_seconds_bucket", with(reserve, "le", "+Inf")),
+      2);
+  EXPECT_EQ(
+      delta("grpc_server_handled_total",
+            {{"grpc_service", "grpc.health.v1.Health"}, {"grpc_code", "OK"}}),
+      1);
+  EXPECT_EQ(
+      delta("clinic_booking_rejections_total", {{"rule", "GAP_BEFORE_EVENT"}}),
+      1);
   EXPECT_EQ(delta("clinic_booking_rejections_total", {}), 1);
   EXPECT_GE(delta("clinic_cache_requests_total", {{"result", "miss"}}), 1);
   EXPECT_GE(delta("clinic_cache_requests_total", {{"result", "hit"}}), 1);
   EXPECT_EQ(delta("clinic_cache_requests_total", {{"result", "error"}}), 0);
-  EXPECT_GE(delta("clinic_store_transaction_seconds_count", {{"kind", "write"}}),
-            2);
+  EXPECT_GE(
+      delta("clinic_store_transaction_seconds_count", {{"kind", "write"}}), 2);
   EXPECT_GE(delta("clinic_store_transaction_seconds_count", {{"kind", "read"}}),
             2);
   EXPECT_EQ(after.Sum("clinic_store_transaction_errors_total"), 0);
@@ -194,10 +203,10 @@ TEST_F(OperationsTest, MetricsCountCallsRejectionsCacheAndStore) {
 TEST_F(OperationsTest, EachCallLogsOneLineWithItsCallerAndNoToken) {
   const auto [athlete, therapist] = AthleteWithRace();
   v1::ReserveSlotResponse out;
-  ASSERT_TRUE(Reserve(Spec(athlete, therapist, v1::SPORTS,
-                           Local(RaceSunday() - 5, 10)),
-                      &out, "front-desk-42")
-                  .ok());
+  ASSERT_TRUE(
+      Reserve(Spec(athlete, therapist, v1::SPORTS, Local(RaceSunday() - 5, 10)),
+              &out, "front-desk-42")
+          .ok());
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer clinic_not-a-known-token");
   v1::Booking booking;
@@ -209,7 +218,8 @@ TEST_F(OperationsTest, EachCallLogsOneLineWithItsCallerAndNoToken) {
   const std::string log = server_.stderr_text();
   std::vector<std::string> reserves;
   for (absl::string_view line : absl::StrSplit(log, '\n')) {
-    if (absl::StrContains(line, "method=clinic.v1.BookingService/ReserveSlot")) {
+    if (absl::StrContains(line,
+                          "method=clinic.v1.BookingService/ReserveSlot")) {
       reserves.emplace_back(line);
     }
   }
@@ -293,9 +303,8 @@ TEST(MigrateOnlyTest, PreparesTheStoreNamedByClinicDbAndExits) {
   }
   ASSERT_EQ(setenv("CLINIC_DB", db.c_str(), 1), 0);
   std::string log;
-  const int code = RunClinicdToExit(
-      {"--migrate_only", "--timezone=Europe/London"},
-      &log);
+  const int code =
+      RunClinicdToExit({"--migrate_only", "--timezone=Europe/London"}, &log);
   unsetenv("CLINIC_DB");
   ASSERT_EQ(code, 0) << log;
   EXPECT_THAT(log, HasSubstr("store ready, not serving"));
@@ -310,6 +319,105 @@ TEST(MigrateOnlyTest, PreparesTheStoreNamedByClinicDbAndExits) {
                   .ok());
   ASSERT_EQ(clinics.clinics_size(), 1);
   EXPECT_EQ(clinics.clinics(0).time_zone(), "Europe/London");
+}
+
+class ShutdownTest : public ClinicdTest {
+ public:
+  std::vector<std::string> ExtraFlags() override {
+    return {"--shutdown_drain=1s", "--shutdown_grace=5s"};
+  }
+
+  grpc::health::v1::HealthCheckResponse::ServingStatus Health() {
+    grpc::health::v1::HealthCheckResponse health;
+    const grpc::Status s = grpc::health::v1::Health::NewStub(server_.channel())
+                               ->Check(Ctx().get(), {}, &health);
+    return s.ok() ? health.status()
+                  : grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  }
+};
+
+// SIGTERM under load: the health service turns NOT_SERVING while calls are
+// still served, then new calls are refused; every call either completed or
+// failed UNAVAILABLE, every acknowledged booking is in the store and no
+// other, and clinicd exits 0.
+TEST_F(ShutdownTest, SigtermDrainsCallsAndLosesNothing) {
+  constexpr int kClients = 4;
+  std::vector<std::string> therapists;
+  for (int i = 0; i < kClients; ++i) {
+    therapists.push_back(AddTherapist(absl::StrCat("Therapist ", i)));
+  }
+  std::atomic<bool> stop{false};
+  absl::Mutex mu;
+  std::vector<std::string> acknowledged;  // booking ids
+  std::map<grpc::StatusCode, int> codes;
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    // Stubs of their own: server_'s go when it stops.
+    clients.emplace_back([&, i, channel = server_.channel()] {
+      auto athletes = v1::AthleteService::NewStub(channel);
+      auto bookings = v1::BookingService::NewStub(channel);
+      for (int k = 0; !stop; ++k) {
+        v1::CreateAthleteRequest create;
+        create.mutable_athlete()->set_display_name(absl::StrCat("A", i, k));
+        v1::Athlete athlete;
+        grpc::Status s = athletes->CreateAthlete(Ctx().get(), create, &athlete);
+        v1::ReserveSlotResponse out;
+        if (s.ok()) {
+          v1::ReserveSlotRequest req;
+          req.set_request_id(absl::StrCat("load-", i, "-", k));
+          // Four sessions a working day (Monday to Saturday), two hours
+          // apart: never too close for the therapist's turnover buffer.
+          const int day = k / 4;
+          *req.mutable_session() = Spec(
+              athlete.id(), therapists[i], v1::SPORTS,
+              Local(RaceSunday() + 1 + day / 6 * 7 + day % 6, 9 + 2 * (k % 4)));
+          s = bookings->ReserveSlot(Ctx().get(), req, &out);
+        }
+        absl::MutexLock lock(&mu);
+        ++codes[s.error_code()];
+        if (s.ok()) acknowledged.push_back(out.booking().id());
+        if (s.error_code() == grpc::StatusCode::UNAVAILABLE) return;
+        absl::SleepFor(absl::Milliseconds(5));  // sessions within 90 days
+      }
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_EQ(Health(), grpc::health::v1::HealthCheckResponse::SERVING);
+  ASSERT_EQ(kill(server_.pid(), SIGTERM), 0);
+  absl::SleepFor(absl::Milliseconds(300));
+  // Draining: said so, and still serving.
+  EXPECT_EQ(Health(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  int before = 0;
+  {
+    absl::MutexLock lock(&mu);
+    before = codes[grpc::StatusCode::OK];
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_GT(codes[grpc::StatusCode::OK], before) << "no call served while "
+                                                      "draining";
+  }
+  const int status = server_.Stop();  // waits for the exit
+  stop = true;
+  for (std::thread& t : clients) t.join();
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  for (const auto& [code, count] : codes) {
+    EXPECT_TRUE(code == grpc::StatusCode::OK ||
+                code == grpc::StatusCode::UNAVAILABLE)
+        << count << " calls ended with code " << code;
+  }
+  EXPECT_GT(codes[grpc::StatusCode::UNAVAILABLE], 0);
+  EXPECT_THAT(server_.stderr_text(), HasSubstr("msg=\"shutting down\""));
+
+  std::string error;
+  ASSERT_TRUE(server_.Start({}, &error)) << error;
+  std::vector<std::string> stored;
+  for (const v1::Booking& b : ListBookings()) stored.push_back(b.id());
+  std::sort(stored.begin(), stored.end());
+  std::sort(acknowledged.begin(), acknowledged.end());
+  EXPECT_EQ(stored, acknowledged);
 }
 
 }  // namespace
