@@ -380,6 +380,9 @@ TEST_F(RedisAvailabilityTest, KeepsServingWhenRedisDiesAndNothingStaleAfter) {
   EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
               SizeIs(33 - 5));
   EXPECT_THAT(server_.stderr_text(), ::testing::HasSubstr("unreachable"));
+  const double errors = server_.Metrics().Sum("clinic_cache_requests_total",
+                                              {{"result", "error"}});
+  EXPECT_GT(errors, 0);  // counted for the operator to see
 
   ASSERT_TRUE(redis_.Start().ok());
   EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
@@ -388,6 +391,15 @@ TEST_F(RedisAvailabilityTest, KeepsServingWhenRedisDiesAndNothingStaleAfter) {
   EXPECT_THAT(ListSlots(server_, DayOf(therapist, day + 1)).slots(),
               SizeIs(33));
   EXPECT_THAT(server_.stderr_text(), ::testing::HasSubstr("reachable again"));
+  // Back: lookups hit Redis again, and no error is added.
+  const Scrape back = server_.Metrics();
+  EXPECT_THAT(ListSlots(server_, DayOf(therapist, day + 1)).slots(),
+              SizeIs(33));
+  const Scrape later = server_.Metrics();
+  EXPECT_EQ(later.Sum("clinic_cache_requests_total", {{"result", "error"}}),
+            back.Sum("clinic_cache_requests_total", {{"result", "error"}}));
+  EXPECT_GT(later.Sum("clinic_cache_requests_total", {{"result", "hit"}}),
+            back.Sum("clinic_cache_requests_total", {{"result", "hit"}}));
   EXPECT_EQ(redis_.Command("FLUSHALL"), "OK");
   EXPECT_THAT(ListSlots(server_, DayOf(therapist, day)).slots(),
               SizeIs(33 - 5));

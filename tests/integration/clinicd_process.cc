@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,7 +18,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace clinic::testing {
 namespace {
@@ -128,8 +131,10 @@ bool ClinicdProcess::Start(const std::vector<std::string>& extra_flags,
     }
     db = database_->uri();
   }
-  std::vector<std::string> args = {"--db=" + db, "--listen=127.0.0.1:0",
-                                   "--port_file=" + port_file};
+  std::vector<std::string> args = {
+      "--db=" + db, "--listen=127.0.0.1:0", "--port_file=" + port_file,
+      "--metrics_listen=127.0.0.1:0",
+      "--metrics_port_file=" + run_dir_.path() + "/metrics.port"};
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   pid_ = Spawn(args, run_dir_.path() + "/stdout", err_file, admin_token_);
   const auto deadline =
@@ -175,6 +180,54 @@ void ClinicdProcess::Kill() {
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
+}
+
+Scrape::Scrape(const std::string& text) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    double value = 0;
+    if (space == absl::string_view::npos ||
+        !absl::SimpleAtod(line.substr(space + 1), &value)) {
+      continue;
+    }
+    series_.emplace_back(std::string(line.substr(0, space)), value);
+  }
+}
+
+double Scrape::Sum(absl::string_view name,
+                   const std::map<std::string, std::string>& labels) const {
+  double sum = 0;
+  for (const auto& [series, value] : series_) {
+    if (series != name && !absl::StartsWith(series, absl::StrCat(name, "{"))) {
+      continue;
+    }
+    bool all = true;
+    for (const auto& [key, want] : labels) {
+      all = all &&
+            absl::StrContains(series, absl::StrCat(key, "=\"", want, "\""));
+    }
+    if (all) sum += value;
+  }
+  return sum;
+}
+
+std::string CommandOutput(const std::string& command, int* status) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return "";
+  std::string out;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  const int code = pclose(pipe);
+  if (status != nullptr) *status = code;
+  return out;
+}
+
+Scrape ClinicdProcess::Metrics() const {
+  const std::string port = ReadFile(run_dir_.path() + "/metrics.port");
+  return Scrape(CommandOutput("curl -sS --max-time 5 http://127.0.0.1:" +
+                              port.substr(0, port.find('\n')) + "/metrics"));
 }
 
 std::string ClinicdProcess::stderr_text() const {

@@ -10,10 +10,13 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "clinic/v1/athletes.grpc.pb.h"
 #include "clinic/v1/bookings.grpc.pb.h"
 #include "clinic/v1/therapists.grpc.pb.h"
@@ -43,6 +46,24 @@ class TempDir {
   std::string path_;
 };
 
+// One scrape of clinicd's metrics (Prometheus text format).
+class Scrape {
+ public:
+  explicit Scrape(const std::string& text);
+  // The sum over the series of `name` that carry every label of `labels`.
+  double Sum(absl::string_view name,
+             const std::map<std::string, std::string>& labels = {}) const;
+  bool empty() const { return series_.empty(); }
+
+ private:
+  // Each series as printed (`name{label="value",...}`) and its value.
+  std::vector<std::pair<std::string, double>> series_;
+};
+
+// What the shell command printed (stdout and stderr) and, when asked, its
+// exit status as pclose gives it.
+std::string CommandOutput(const std::string& command, int* status = nullptr);
+
 class ClinicdProcess {
  public:
   // Does not start the process; see Start(). `db_path` is a SQLite file or
@@ -56,7 +77,8 @@ class ClinicdProcess {
   // Whether CLINIC_TEST_STORE asks for PostgreSQL in place of SQLite files.
   static bool MapsFilesToPostgres();
 
-  // Starts clinicd with --db, --listen=127.0.0.1:0 and `extra_flags`, and
+  // Starts clinicd with --db, --listen=127.0.0.1:0, metrics on another
+  // ephemeral port (see Metrics) and `extra_flags`, and
   // waits until it serves. False (with the process's stderr in *error) when
   // it exits or does not serve within 20 s, or when the PostgreSQL database
   // for a file path cannot be made (the reason in *error).
@@ -75,6 +97,8 @@ class ClinicdProcess {
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   std::string stderr_text() const;  // what clinicd logged so far
+  // Its metrics now, fetched with curl as Prometheus would.
+  Scrape Metrics() const;
   // The PostgreSQL database a file path was mapped to (after Start); null
   // on SQLite and for a postgresql:// URI given by the test.
   const TestDatabase* database() const { return database_.get(); }

@@ -32,66 +32,6 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// What the shell command printed (stdout and stderr), and its exit status.
-std::string Output(const std::string& command, int* status = nullptr) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return "";
-  std::string out;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int code = pclose(pipe);
-  if (status != nullptr) *status = code;
-  return out;
-}
-
-// One scrape of the Prometheus text format: each series line as printed
-// (`name{label="value",...}`) and its value.
-class Scrape {
- public:
-  explicit Scrape(const std::string& text) {
-    for (absl::string_view line : absl::StrSplit(text, '\n')) {
-      if (line.empty() || line[0] == '#') continue;
-      const size_t space = line.rfind(' ');
-      double value = 0;
-      if (space == absl::string_view::npos ||
-          !absl::SimpleAtod(line.substr(space + 1), &value)) {
-        continue;
-      }
-      series_.emplace_back(std::string(line.substr(0, space)), value);
-    }
-  }
-
-  // The sum over series of `name` that carry every label of `labels`.
-  double Sum(absl::string_view name,
-             const std::map<std::string, std::string>& labels = {}) const {
-    double sum = 0;
-    for (const auto& [series, value] : series_) {
-      if (series != name &&
-          !absl::StartsWith(series, absl::StrCat(name, "{"))) {
-        continue;
-      }
-      bool all = true;
-      for (const auto& [key, want] : labels) {
-        all = all &&
-              absl::StrContains(series, absl::StrCat(key, "=\"", want, "\""));
-      }
-      if (all) sum += value;
-    }
-    return sum;
-  }
-
-  bool empty() const { return series_.empty(); }
-
- private:
-  std::vector<std::pair<std::string, double>> series_;
-};
-
 std::map<std::string, std::string> Method(const std::string& service,
                                           const std::string& method) {
   return {{"grpc_service", "clinic.v1." + service}, {"grpc_method", method}};
@@ -99,19 +39,9 @@ std::map<std::string, std::string> Method(const std::string& service,
 
 class OperationsTest : public ClinicdTest {
  public:
-  std::vector<std::string> ExtraFlags() override {
-    return {"--metrics_listen=127.0.0.1:0",
-            "--metrics_port_file=" + dir_.path() + "/metrics.port"};
-  }
-
   Scrape Metrics() {
-    const std::string port = ReadFile(dir_.path() + "/metrics.port");
-    EXPECT_FALSE(port.empty()) << "no metrics port file";
-    const std::string text =
-        Output("curl -sS --max-time 5 http://127.0.0.1:" +
-               port.substr(0, port.find('\n')) + "/metrics");
-    Scrape scrape(text);
-    EXPECT_FALSE(scrape.empty()) << text;
+    Scrape scrape = server_.Metrics();
+    EXPECT_FALSE(scrape.empty());
     return scrape;
   }
 
@@ -255,7 +185,7 @@ TEST_F(JsonLogTest, EveryLineIsAJsonObject) {
   const std::string path = dir_.path() + "/stderr.log";
   std::ofstream(path) << server_.stderr_text();
   int status = 0;
-  const std::string parsed = Output(
+  const std::string parsed = CommandOutput(
       "/usr/bin/python3 -c 'import json,sys\n"
       "for l in open(sys.argv[1]):\n"
       " o=json.loads(l)\n"

@@ -9,6 +9,9 @@
 #include <iterator>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -72,7 +75,35 @@ TEST_F(ReplicasTest, ClientsCarryOnThroughTheOthersWhenAReplicaIsKilled) {
     EXPECT_EQ(code, grpc::StatusCode::UNAVAILABLE)
         << count << " calls; " << report.first_error;
   }
+  // The survivors took the reservations, and failed none of them.
+  for (int i : {0, 2}) {
+    const Scrape metrics = replica(i).Metrics();
+    EXPECT_GT(
+        metrics.Sum("grpc_server_handled_total",
+                    {{"grpc_method", "ReserveSlot"}, {"grpc_code", "OK"}}),
+        0);
+    EXPECT_EQ(metrics.Sum("clinic_store_transaction_errors_total"), 0);
+  }
   ExpectTableMatches(report, *db_);
+}
+
+// The store errors replica i has counted.
+double StoreErrors(ClinicdProcess& replica) {
+  return replica.Metrics().Sum("clinic_store_transaction_errors_total");
+}
+
+// The threads of process `pid`, from /proc.
+int Threads(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    int n = 0;
+    if (absl::StartsWith(line, "Threads:") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(8)), &n)) {
+      return n;
+    }
+  }
+  return -1;
 }
 
 // True while `pid` runs (not exited, not a zombie).
@@ -147,6 +178,50 @@ TEST_F(PostgresRestartTest, CallsFailFastWhileItIsDownAndResumeWhenItIsBack) {
     EXPECT_TRUE(Running(replica(i).pid()))
         << "replica " << i << ": " << replica(i).stderr_text();
   }
+  // The outage was counted, and nothing failed once it was over.
+  const double errors = StoreErrors(replica(0)) + StoreErrors(replica(1));
+  EXPECT_GT(errors, 0);
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(StoreErrors(replica(0)) + StoreErrors(replica(1)), errors);
+  ExpectTableMatches(report, *db_);
+}
+
+// A database that stops answering (its host hangs; connections stay open)
+// holds no call past its deadline, and no replica piles up threads or
+// memory; once it answers again, so does the service.
+TEST_F(PostgresRestartTest, AFrozenDatabaseFailsCallsAtTheirDeadline) {
+  LoadOptions options = RetryingLoad(8, calendar_, athletes_, therapists_);
+  options.call_deadline = absl::Milliseconds(500);
+  Load load(Addresses(), options);
+  absl::SleepFor(absl::Seconds(1));
+  const absl::Time frozen = absl::Now();
+  own_server_->Freeze();
+  absl::SleepFor(absl::Seconds(1));
+  const int threads = Threads(replica(0).pid());
+  absl::SleepFor(absl::Seconds(3));
+  const int threads_later = Threads(replica(0).pid());
+  const absl::Time thawed = absl::Now();
+  own_server_->Thaw();
+  absl::SleepFor(absl::Seconds(4));
+  const LoadReport report = load.Stop();
+
+  int64_t while_frozen = 0;
+  for (const CallRecord& call : report.calls) {
+    if (call.start < frozen || call.start + call.latency > thawed) continue;
+    ++while_frozen;
+    EXPECT_EQ(call.code, grpc::StatusCode::DEADLINE_EXCEEDED);
+    EXPECT_LT(call.latency, absl::Milliseconds(800));
+  }
+  std::printf(
+      "PostgreSQL frozen for 4 s: %s; %lld calls while frozen; replica 0 "
+      "had %d threads after 1 s, %d after 4 s\n",
+      report.Summary().c_str(), static_cast<long long>(while_frozen), threads,
+      threads_later);
+  EXPECT_GT(while_frozen, 0);
+  EXPECT_LE(threads_later, threads + 2);
+  EXPECT_GT(BookedAfter(report, thawed), 0);
+  // Each replica counted its failed transactions.
+  EXPECT_GT(StoreErrors(replica(0)) + StoreErrors(replica(1)), 0);
   ExpectTableMatches(report, *db_);
 }
 

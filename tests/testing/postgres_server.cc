@@ -26,7 +26,9 @@
 #include "absl/memory/memory.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace clinic::testing {
 namespace {
@@ -219,6 +221,7 @@ bool PostgresServer::StartOnce(bool* exited) {
 }
 
 bool PostgresServer::SignalAndWait(int signal, int patience_ms) {
+  Thaw();  // a frozen server would not act on it
   kill(pid_, signal);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(patience_ms);
@@ -252,5 +255,30 @@ std::string PostgresServer::uri() const {
 std::string PostgresServer::log() const {
   return ReadFile(dir_ + "/server.log");
 }
+
+void PostgresServer::SignalAll(int signal) {
+  if (pid_ <= 0) return;
+  // The postmaster first, so that it starts no backend meanwhile.
+  kill(pid_, signal);
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    // /proc/PID/stat: "PID (name) STATE PPID ..."; the name may hold spaces.
+    const std::string stat = ReadFile(entry.path().string() + "/stat");
+    const size_t paren = stat.rfind(')');
+    pid_t parent = 0;
+    if (paren == std::string::npos) continue;
+    const std::vector<std::string> fields =
+        absl::StrSplit(stat.substr(paren + 2), ' ');
+    if (fields.size() > 1 && absl::SimpleAtoi(fields[1], &parent) &&
+        parent == pid_) {
+      kill(pid, signal);
+    }
+  }
+}
+
+void PostgresServer::Freeze() { SignalAll(SIGSTOP); }
+
+void PostgresServer::Thaw() { SignalAll(SIGCONT); }
 
 }  // namespace clinic::testing

@@ -40,6 +40,10 @@ class PostgresServer {
   // (Not SIGKILL: orphaned backends would keep the next start from
   // binding.) Does nothing when not running.
   void Kill();
+  // SIGSTOP to the server and its backends: connections stay open and
+  // nothing answers, as when its host hangs. Thaw() sends SIGCONT.
+  void Freeze();
+  void Thaw();
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }
@@ -56,6 +60,8 @@ class PostgresServer {
   // Sends `signal` to the server and waits `patience` for it to exit;
   // false when it did not.
   bool SignalAndWait(int signal, int patience_ms);
+  // Sends `signal` to the server and every process it started.
+  void SignalAll(int signal);
 
   std::string dir_;  // holds data/, the log and the socket
   std::string bindir_;

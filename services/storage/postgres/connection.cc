@@ -1,6 +1,9 @@
 #include "services/storage/postgres/connection.h"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <utility>
 
@@ -9,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "services/core/deadline.h"
 #include "services/core/status_macros.h"
 
 namespace clinic::storage::postgres {
@@ -116,8 +120,11 @@ absl::Status Connection::Error(const PGresult* result,
   const std::string text =
       absl::StrCat("postgres: ", message, " (", context, ")");
   absl::Status status;
-  if (!healthy() || absl::StartsWith(sqlstate, "08") ||
-      absl::StartsWith(sqlstate, "57P")) {
+  if (timed_out_) {
+    status = absl::DeadlineExceededError(
+        "the database did not answer by the call's deadline");
+  } else if (!healthy() || absl::StartsWith(sqlstate, "08") ||
+             absl::StartsWith(sqlstate, "57P")) {
     // Connection exceptions and the server shutting down.
     status = absl::UnavailableError(text);
   } else if (sqlstate == kQueryCanceled) {
@@ -146,8 +153,36 @@ absl::StatusOr<Rows> Connection::Check(PGresult* result,
 }
 
 absl::Status Connection::Exec(const std::string& sql) {
-  PGresult* last = PQexec(conn_, sql.c_str());
+  if (PQsendQuery(conn_, sql.c_str()) != 1) return Error(nullptr, sql);
+  PGresult* last = nullptr;
+  while (PGresult* result = NextResult()) {
+    PQclear(last);
+    last = result;
+  }
   return Check(last, sql).status();
+}
+
+PGresult* Connection::NextResult() {
+  const absl::Time deadline = core::CallDeadline::Current() + kAnswerSlack;
+  while (PQisBusy(conn_) == 1) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      timed_out_ = broken_ = true;
+      return nullptr;
+    }
+    pollfd ready = {PQsocket(conn_), POLLIN, 0};
+    const int ms = left == absl::InfiniteDuration()
+                       ? -1
+                       : static_cast<int>(std::min<int64_t>(
+                             absl::ToInt64Milliseconds(left) + 1, 60'000));
+    if (poll(&ready, 1, ms) < 0 && errno != EINTR) {
+      broken_ = true;
+      return nullptr;
+    }
+    // Reads what arrived; fails when the connection is gone.
+    if (PQconsumeInput(conn_) != 1) return nullptr;
+  }
+  return PQgetResult(conn_);
 }
 
 bool Connection::Send(const Statement& s, std::vector<Command>& sent) {
@@ -196,10 +231,10 @@ absl::StatusOr<std::vector<Rows>> Connection::Run(
   absl::Status status;
   std::vector<std::string> unprepared;  // PREPAREs not known to have worked
   for (const Command& command : sent) {
-    PGresult* result = queued ? PQgetResult(conn_) : nullptr;
+    PGresult* result = queued ? NextResult() : nullptr;
     if (result == nullptr) queued = false;  // the connection is lost
     while (queued) {  // to the null that ends the command's results
-      PGresult* more = PQgetResult(conn_);
+      PGresult* more = NextResult();
       if (more == nullptr) break;
       PQclear(more);
     }
@@ -215,7 +250,7 @@ absl::StatusOr<std::vector<Rows>> Connection::Run(
     }
   }
   if (queued) {
-    PGresult* sync = PQgetResult(conn_);
+    PGresult* sync = NextResult();
     queued = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
     PQclear(sync);
   }

@@ -164,6 +164,13 @@ class Connection {
   // when the connection is lost, DEADLINE_EXCEEDED when a statement timed
   // out, INTERNAL otherwise; each carries the server's SQLSTATE and
   // constraint (see ServerErrorOf).
+  //
+  // Every wait for the server ends kAnswerSlack after the call's deadline
+  // (core::CallDeadline) whatever the server does: a server that stopped
+  // answering (frozen, or cut off without a reset) fails the call
+  // DEADLINE_EXCEEDED and the connection is dropped, rather than hold a
+  // worker until TCP gives up. A live server cancels the statement itself
+  // at the deadline (statement_timeout), which keeps the connection.
   absl::StatusOr<std::vector<Rows>> Run(const std::vector<Statement>& batch);
 
   // Runs one statement (prepared on this connection on first use).
@@ -179,6 +186,8 @@ class Connection {
     return PQtransactionStatus(conn_) == PQTRANS_INERROR;
   }
 
+  static constexpr absl::Duration kAnswerSlack = absl::Seconds(1);
+
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
   // The error of `result` (which may be null: the connection failed).
@@ -191,11 +200,15 @@ class Connection {
   // Queues `s` in the pipeline (after its PREPARE if it has none yet),
   // adding to `sent`; false when libpq could not.
   bool Send(const Statement& s, std::vector<Command>& sent);
+  // PQgetResult, waiting at most until the call's deadline + kAnswerSlack;
+  // null (and the connection broken) when that passes.
+  PGresult* NextResult();
 
   PGconn* const conn_;
   std::unordered_map<std::string, std::string> prepared_;  // sql -> name
   int64_t statements_ = 0;                                 // names given so far
   bool broken_ = false;
+  bool timed_out_ = false;  // the server did not answer in time
 };
 
 }  // namespace clinic::storage::postgres
