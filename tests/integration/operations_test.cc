@@ -2,11 +2,14 @@
 // curl, as a scraper would), the log line of each call, the one-shot
 // migration step and CLINIC_DB, on both stores.
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <string>
@@ -24,6 +27,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/integration/clinicd_test_base.h"
+#include "tests/integration/store_snapshot.h"
 
 namespace clinic::testing {
 namespace {
@@ -348,6 +352,71 @@ TEST_F(ShutdownTest, SigtermDrainsCallsAndLosesNothing) {
   std::sort(stored.begin(), stored.end());
   std::sort(acknowledged.begin(), acknowledged.end());
   EXPECT_EQ(stored, acknowledged);
+}
+
+// The SQLite store on a small file system of its own (a tmpfs, mounted
+// over the test's folder) that fills up, as a disk does.
+class DiskFullTest : public ClinicdTest {
+ public:
+  void SetUp() override {
+    ASSERT_EQ(mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=4m"), 0)
+        << "mounting a tmpfs (root only): " << std::strerror(errno);
+    mounted_ = true;
+    ClinicdTest::SetUp();
+  }
+  void TearDown() override {
+    if (mounted_) umount2(dir_.path().c_str(), MNT_DETACH);
+  }
+
+  // Writes a file until the file system has no room left.
+  void Fill() {
+    std::FILE* filler = std::fopen(Filler().c_str(), "w");
+    ASSERT_NE(filler, nullptr);
+    const std::string block(64 << 10, 'x');
+    while (std::fwrite(block.data(), 1, block.size(), filler) == block.size() &&
+           std::fflush(filler) == 0) {
+    }
+    std::fclose(filler);
+  }
+  std::string Filler() const { return dir_.path() + "/filler"; }
+
+ private:
+  bool mounted_ = false;
+};
+
+TEST_F(DiskFullTest, WritesFailCleanlyAndWorkAgainOnceSpaceReturns) {
+  const std::string therapist = AddTherapist();
+  const std::string athlete = AddAthlete();
+  v1::ReserveSlotResponse first;
+  ASSERT_TRUE(
+      Reserve(Spec(athlete, therapist, v1::SPORTS, Local(RaceSunday() - 5, 10)),
+              &first)
+          .ok());
+  ASSERT_NO_FATAL_FAILURE(Fill());
+  const std::string before = StoreSnapshot(server_);
+
+  const v1::SessionSpec second =
+      Spec(athlete, therapist, v1::SPORTS, Local(RaceSunday() - 3, 10));
+  v1::ReserveSlotResponse out;
+  const grpc::Status full = Reserve(second, &out, "after-the-disk-filled");
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << full.error_message();
+  EXPECT_THAT(full.error_message(), HasSubstr("disk is full"));
+  EXPECT_THAT(full.error_message(), Not(HasSubstr(dir_.path())));
+  v1::AddEventResponse race;
+  v1::AddEventRequest add;
+  add.set_athlete_id(athlete);
+  add.set_name("Harbor Half");
+  *add.mutable_start_time() = Ts(Local(RaceSunday(), 7));
+  EXPECT_EQ(server_.athletes().AddRace(Ctx().get(), add, &race).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Reads go on; nothing was half-written.
+  EXPECT_EQ(StoreSnapshot(server_), before);
+
+  ASSERT_EQ(std::remove(Filler().c_str()), 0);
+  const grpc::Status retried = Reserve(second, &out, "after-the-disk-filled");
+  ASSERT_TRUE(retried.ok()) << retried.error_message();
+  EXPECT_EQ(ListBookings().size(), 2u);
 }
 
 }  // namespace

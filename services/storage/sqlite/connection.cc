@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "services/core/error_reason.h"
 #include "services/core/status_macros.h"
 #include "services/storage/sqlite/sqlite_store.h"
 
@@ -21,11 +22,20 @@ absl::Status SqliteError(int rc, absl::string_view message,
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return absl::UnavailableError(text);
   }
+  if (primary == SQLITE_FULL) {
+    // The caller's to see: no path, no SQL.
+    return core::WithReason(
+        absl::ResourceExhaustedError(
+            "the store's disk is full: nothing was written; retry once space "
+            "is freed"),
+        {"STORE_FULL", {}});
+  }
   return absl::InternalError(text);
 }
 
 absl::Status Annotate(const absl::Status& s, absl::string_view prefix) {
-  if (s.ok()) return s;
+  // A full disk's status is shown to callers as it is.
+  if (s.ok() || s.code() == absl::StatusCode::kResourceExhausted) return s;
   return absl::Status(s.code(), absl::StrCat(prefix, ": ", s.message()));
 }
 
