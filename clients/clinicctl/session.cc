@@ -7,9 +7,12 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "clients/clinicctl/parse.h"
 #include "clients/clinicctl/table.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -58,11 +61,40 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(
 // that answer, and a replica that is down is left out.
 std::shared_ptr<grpc::Channel> Channel(const GlobalOptions& options) {
   grpc::ChannelArguments args;
-  args.SetLoadBalancingPolicyName("round_robin");
+  args.SetServiceConfigJSON(ServiceConfigJson());
   return grpc::CreateCustomChannel(options.server, Credentials(options), args);
 }
 
 }  // namespace
+
+std::string ServiceConfigJson() {
+  std::vector<std::string> reads;
+  for (const char* name :
+       {"clinic.v1.ClinicService", "clinic.v1.TherapistService",
+        "clinic.v1.AthleteService", "clinic.v1.BookingService",
+        "clinic.v1.UserService"}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            name);
+    for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
+      const std::string& method = service->method(i)->name();
+      if (absl::StartsWith(method, "Get") || absl::StartsWith(method, "List") ||
+          method == "CheckBooking" || method == "WhoAmI") {
+        reads.push_back(absl::StrCat(R"({"service":")", name, R"(","method":")",
+                                     method, R"("})"));
+      }
+    }
+  }
+  // A read that found no replica, or lost its connection before any
+  // answer, is sent again (to the next replica): up to 3 tries, 0.1 to
+  // 0.4 s apart, within the call's --timeout.
+  return absl::StrCat(
+      R"({"loadBalancingConfig":[{"round_robin":{}}],"methodConfig":[{"name":[)",
+      absl::StrJoin(reads, ","),
+      R"(],"retryPolicy":{"maxAttempts":3,"initialBackoff":"0.1s",)",
+      R"("maxBackoff":"0.4s","backoffMultiplier":2,)",
+      R"("retryableStatusCodes":["UNAVAILABLE"]}}]})");
+}
 
 absl::StatusOr<std::string> NewRequestId() {
   char bits[16];

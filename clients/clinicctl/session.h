@@ -137,6 +137,11 @@ class Session {
 // characters.
 absl::StatusOr<std::string> NewRequestId();
 
+// The gRPC service config of clinicctl's channel, for other clients to
+// copy: round robin over the replicas of --server, and the reads of
+// clinic.v1 (Get*, List*, CheckBooking, WhoAmI) retried on UNAVAILABLE.
+std::string ServiceConfigJson();
+
 // The instant of a protobuf Timestamp, and back; the length of a Duration.
 absl::Time FromProto(const google::protobuf::Timestamp& t);
 absl::Duration FromProto(const google::protobuf::Duration& d);

@@ -1,6 +1,6 @@
 // clinicctl's retry of book and reschedule: a request id on every booking,
 // and an answer lost after the server committed (through a LossyProxy)
-// retried once without doing the work twice.
+// retried once without doing the work twice; and of reads, by the channel.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -156,6 +156,18 @@ TEST_F(RetryTest, ServerGoneAfterCommitGivesUpAfterOneRetry) {
   again.insert(again.end(), {"--request-id", key});
   EXPECT_EQ(Create(again), all.bookings(0).id());
   EXPECT_THAT(AllBookings().bookings(), SizeIs(1));
+}
+
+// Reads are retried by the channel's service config: a lost answer to the
+// first call (GetTherapist, stream 1) is asked again on a new connection.
+TEST_F(RetryTest, ReadWhoseAnswerIsLostIsAskedAgain) {
+  const LossyProxy proxy(server_.address(), /*lost_stream=*/1);
+  const CliResult r =
+      RunClinicctl(Via(proxy, {"therapist", "show", therapist_}));
+  ASSERT_EQ(r.exit_code, kOk) << r;
+  EXPECT_TRUE(proxy.lost()) << "no answer was lost";
+  EXPECT_THAT(r.out, HasSubstr("Maya Okafor"));
+  EXPECT_EQ(r.err, "");
 }
 
 }  // namespace
