@@ -23,34 +23,6 @@ constexpr absl::string_view kDefaultServer = "127.0.0.1:50051";
 // Certificates and keys are a few KB; anything much larger is not one.
 constexpr size_t kMaxPemBytes = 1 << 20;
 
-const std::vector<FlagSpec>& GlobalFlags() {
-  static const auto* flags = new std::vector<FlagSpec>{
-      {"server", "HOST:PORT",
-       "clinicd's address (default $CLINIC_SERVER, else 127.0.0.1:50051); "
-       "replicas as a gRPC target, e.g. ipv4:10.0.0.1:50051,10.0.0.2:50051, "
-       "are taken in turn"},
-      {"token", "TOKEN",
-       "bearer token sent with each call (default $CLINIC_TOKEN)"},
-      {"clinic", "ID",
-       "the clinic to act in and show times of, e.g. cl_2 (default "
-       "$CLINIC_CLINIC, else the clinic of the records named, or the only "
-       "one)"},
-      {"json", "",
-       "print the response as protobuf JSON, nothing else on stdout"},
-      {"timeout", "SECONDS",
-       "give up on each call after this long (default 10)"},
-      {"tls-ca", "FILE",
-       "use TLS; verify clinicd with these PEM CA certificates (default "
-       "$CLINIC_TLS_CA)"},
-      {"tls-cert", "FILE",
-       "PEM client certificate for mutual TLS (default $CLINIC_TLS_CERT)"},
-      {"tls-key", "FILE",
-       "PEM private key of --tls-cert (default $CLINIC_TLS_KEY)"},
-      {"help", "", "show help for the command"},
-  };
-  return *flags;
-}
-
 // Two aligned columns without a header, each line indented.
 std::string TwoColumns(
     const std::vector<std::pair<std::string, std::string>>& rows) {
@@ -140,6 +112,34 @@ std::string ReadPem(const std::string& path, std::string* error) {
 }
 
 }  // namespace
+
+const std::vector<FlagSpec>& GlobalFlags() {
+  static const auto* flags = new std::vector<FlagSpec>{
+      {"server", "HOST:PORT",
+       "clinicd's address (default $CLINIC_SERVER, else 127.0.0.1:50051); "
+       "replicas as a gRPC target, e.g. ipv4:10.0.0.1:50051,10.0.0.2:50051, "
+       "are taken in turn"},
+      {"token", "TOKEN",
+       "bearer token sent with each call (default $CLINIC_TOKEN)"},
+      {"clinic", "ID",
+       "the clinic to act in and show times of, e.g. cl_2 (default "
+       "$CLINIC_CLINIC, else the clinic of the records named, or the only "
+       "one)"},
+      {"json", "",
+       "print the response as protobuf JSON, nothing else on stdout"},
+      {"timeout", "SECONDS",
+       "give up on each call after this long (default 10)"},
+      {"tls-ca", "FILE",
+       "use TLS; verify clinicd with these PEM CA certificates (default "
+       "$CLINIC_TLS_CA)"},
+      {"tls-cert", "FILE",
+       "PEM client certificate for mutual TLS (default $CLINIC_TLS_CERT)"},
+      {"tls-key", "FILE",
+       "PEM private key of --tls-cert (default $CLINIC_TLS_KEY)"},
+      {"help", "", "show help for the command"},
+  };
+  return *flags;
+}
 
 bool Args::Has(absl::string_view flag) const {
   return flags_.find(flag) != flags_.end();
@@ -413,7 +413,7 @@ std::string CommandLine::Usage(const CommandSpec& command) {
 std::string CommandLine::CommandsUnder(absl::string_view prefix) const {
   std::vector<std::pair<std::string, std::string>> rows;
   for (const CommandSpec& c : commands_) {
-    if (!absl::StartsWith(c.path, prefix)) continue;
+    if (c.hidden || !absl::StartsWith(c.path, prefix)) continue;
     std::string left = c.path;
     for (const std::string& p : c.positional) absl::StrAppend(&left, " ", p);
     rows.emplace_back(left, c.summary);

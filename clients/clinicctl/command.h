@@ -58,7 +58,14 @@ struct CommandSpec {
   std::vector<FlagSpec> flags;
   std::vector<std::string> examples;  // command lines, shown in --help
   std::function<int(Session&, const Args&)> run;
+  // Left out of `clinicctl help` and of completion: for scripts (the
+  // completion script's __complete), not for people.
+  bool hidden = false;
 };
+
+// The flags every command takes, wherever they appear on the line:
+// --server, --token, --clinic, --json, --timeout, --tls-*, --help.
+const std::vector<FlagSpec>& GlobalFlags();
 
 // Options that apply to every command, wherever they appear on the line.
 struct GlobalOptions {

@@ -16,6 +16,10 @@ std::vector<CommandSpec> TherapistCommands();
 std::vector<CommandSpec> AthleteCommands();
 std::vector<CommandSpec> BookingCommands();
 std::vector<CommandSpec> UserCommands();
+// `completion` and the hidden `__complete` it calls back.
+std::vector<CommandSpec> CompletionCommands();
+// Every command above, in the order `clinicctl help` lists them.
+std::vector<CommandSpec> AllCommands();
 
 // Calls `fetch` for successive pages (starting with an empty token) and
 // appends every page's items to *all; the first failure is returned.

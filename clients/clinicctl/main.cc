@@ -8,24 +8,9 @@
 #include "clients/clinicctl/commands.h"
 #include "clients/clinicctl/session.h"
 
-namespace {
-
-std::vector<clinic::cli::CommandSpec> AllCommands() {
-  std::vector<clinic::cli::CommandSpec> all;
-  for (auto group :
-       {clinic::cli::ClinicCommands, clinic::cli::TherapistCommands,
-        clinic::cli::AthleteCommands, clinic::cli::BookingCommands,
-        clinic::cli::UserCommands}) {
-    for (auto& c : group()) all.push_back(std::move(c));
-  }
-  return all;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using clinic::cli::Invocation;
-  const clinic::cli::CommandLine line(AllCommands());
+  const clinic::cli::CommandLine line(clinic::cli::AllCommands());
   const Invocation inv = line.Parse(
       std::vector<std::string>(argv + 1, argv + argc), [](const char* name) {
         const char* value = std::getenv(name);

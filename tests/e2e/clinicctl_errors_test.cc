@@ -1,10 +1,6 @@
 // How clinicctl fails: usage errors (exit 2) before anything is sent,
 // server errors (exit 1) with the gRPC code in words, an unreachable server,
 // where the server address comes from, and help.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <string>
 #include <vector>
@@ -15,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/clinicctl_test_base.h"
+#include "tests/e2e/dead_ports.h"
 
 namespace clinic::testing {
 namespace {
@@ -287,33 +284,6 @@ TEST_F(ClinicctlTest, ServerErrorThatIsNoRuleRejectionExitsOne) {
   EXPECT_THAT(r.err, StartsWith("clinicctl: FAILED_PRECONDITION: "));
   EXPECT_THAT(r.err, HasSubstr(booking));
 }
-
-// A loopback port bound but not listening: connecting is refused, and no
-// other process can take the port while this lives.
-class RefusingPort {
- public:
-  RefusingPort() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), len), 0);
-    EXPECT_EQ(getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~RefusingPort() { close(fd_); }
-  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
-
- protected:
-  int fd_;
-  int port_ = 0;
-};
-
-// A port that accepts connections into its backlog and never answers.
-class SilentPort : public RefusingPort {
- public:
-  SilentPort() { EXPECT_EQ(listen(fd_, 16), 0); }
-};
 
 // Runs clinicctl and the time it took (a sanity bound, not a benchmark).
 CliResult TimedRun(const std::vector<std::string>& args,

@@ -44,22 +44,26 @@ std::ostream& operator<<(std::ostream& os, const CliResult& r) {
 
 CliResult RunClinicctl(const std::vector<std::string>& args,
                        const EnvVars& env) {
-  CliResult result;
-  static const std::string binary = CLINICCTL_PATH;
-
-  std::vector<std::string> argv_text = {binary};
-  argv_text.insert(argv_text.end(), args.begin(), args.end());
-  std::vector<std::string> env_text;
+  EnvVars full = env;
   bool has_tz = false;
   bool has_token = false;
   for (const auto& [name, value] : env) {
-    env_text.push_back(absl::StrCat(name, "=", value));
     has_tz = has_tz || name == "TZ";
     has_token = has_token || name == "CLINIC_TOKEN";
   }
-  if (!has_tz) env_text.push_back("TZ=Asia/Tokyo");
-  if (!has_token) {
-    env_text.push_back(absl::StrCat("CLINIC_TOKEN=", kAdminToken));
+  if (!has_tz) full.emplace_back("TZ", "Asia/Tokyo");
+  if (!has_token) full.emplace_back("CLINIC_TOKEN", kAdminToken);
+  return RunProgram(CLINICCTL_PATH, args, full);
+}
+
+CliResult RunProgram(const std::string& binary,
+                     const std::vector<std::string>& args, const EnvVars& env) {
+  CliResult result;
+  std::vector<std::string> argv_text = {binary};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<std::string> env_text;
+  for (const auto& [name, value] : env) {
+    env_text.push_back(absl::StrCat(name, "=", value));
   }
   std::vector<char*> argv, envp;
   for (std::string& a : argv_text) argv.push_back(a.data());

@@ -33,6 +33,11 @@ using EnvVars = std::vector<std::pair<std::string, std::string>>;
 CliResult RunClinicctl(const std::vector<std::string>& args,
                        const EnvVars& env = {});
 
+// Runs the program at `binary` with `args` and exactly the environment
+// `env`, otherwise as RunClinicctl does.
+CliResult RunProgram(const std::string& binary,
+                     const std::vector<std::string>& args, const EnvVars& env);
+
 // The last line of `text` without its newline; "" when there is none.
 std::string LastLine(const std::string& text);
 
