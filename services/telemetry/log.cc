@@ -15,6 +15,7 @@ namespace {
 
 std::atomic<LogFormat> log_format{LogFormat::kLogfmt};
 std::atomic<LogLevel> log_level{LogLevel::kInfo};
+std::atomic<int> log_fd{STDERR_FILENO};
 
 constexpr const char* kLevelNames[] = {"debug", "info", "warning", "error"};
 
@@ -104,9 +105,10 @@ std::string AbslUnparseFlag(LogFormat format) {
   return format == LogFormat::kJson ? "json" : "logfmt";
 }
 
-void SetLogOptions(LogFormat format, LogLevel level) {
+void SetLogOptions(LogFormat format, LogLevel level, int fd) {
   log_format = format;
   log_level = level;
+  log_fd = fd;
 }
 
 bool LogEnabled(LogLevel level) { return level >= log_level.load(); }
@@ -128,7 +130,7 @@ LogLine::~LogLine() {
   if (!enabled_) return;
   line_ += log_format == LogFormat::kJson ? "}\n" : "\n";
   // One write(2) per line: lines of concurrent calls never interleave.
-  const ssize_t ignored = write(STDERR_FILENO, line_.data(), line_.size());
+  const ssize_t ignored = write(log_fd, line_.data(), line_.size());
   (void)ignored;
 }
 

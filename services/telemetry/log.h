@@ -23,9 +23,9 @@ bool AbslParseFlag(absl::string_view text, LogFormat* format,
                    std::string* error);
 std::string AbslUnparseFlag(LogFormat format);
 
-// Set once before serving; lines below `level` are dropped. Default: info,
-// logfmt.
-void SetLogOptions(LogFormat format, LogLevel level);
+// Set once before serving; lines below `level` are dropped, the others
+// written to file descriptor `fd`. Default: info, logfmt, stderr.
+void SetLogOptions(LogFormat format, LogLevel level, int fd = 2);
 bool LogEnabled(LogLevel level);
 
 // One line, written whole when the LogLine is destroyed:
