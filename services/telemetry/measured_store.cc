@@ -28,7 +28,7 @@ absl::Status Measure(absl::string_view kind,
                      absl::FunctionRef<absl::Status(Tx&)> fn, Run run) {
   const absl::Time start = absl::Now();
   int attempts = 0;
-  const absl::Status status = run([&](Tx& tx) {
+  absl::Status status = run([&](Tx& tx) {
     ++attempts;
     return fn(tx);
   });

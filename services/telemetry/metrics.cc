@@ -71,8 +71,9 @@ class Metrics::SampledCollector final : public prometheus::Collectable {
                                   {}});
       }
       prometheus::ClientMetric& m = family->metric.emplace_back();
-      for (const auto& [name, value] : s.labels)
+      for (const auto& [name, value] : s.labels) {
         m.label.push_back({name, value});
+      }
       (s.counter ? m.counter.value : m.gauge.value) = s.value();
     }
     return families;
@@ -169,8 +170,9 @@ void Metrics::Transaction(absl::string_view kind, absl::Duration took,
                           int attempts, bool failed) {
   const prometheus::Labels labels = {{"kind", std::string(kind)}};
   Series(transaction_seconds_, labels).Observe(absl::ToDoubleSeconds(took));
-  if (attempts > 1)
+  if (attempts > 1) {
     Series(transaction_retries_, labels).Increment(attempts - 1);
+  }
   if (failed) Series(transaction_failures_, labels).Increment();
 }
 
