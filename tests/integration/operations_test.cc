@@ -168,6 +168,19 @@ TEST_F(OperationsTest, EachCallLogsOneLineWithItsCallerAndNoToken) {
   EXPECT_THAT(log, Not(HasSubstr("clinic_not-a-known-token")));
 }
 
+// clinicd's whole log after one call (GetBooking of an unknown id) and a
+// clean stop.
+std::string LogOfANotFoundCall(ClinicdProcess& server) {
+  v1::GetBookingRequest get;
+  get.set_booking_id("bk_999");
+  v1::Booking booking;
+  EXPECT_EQ(
+      server.bookings().GetBooking(Ctx().get(), get, &booking).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(server.Stop(), 0);
+  return server.stderr_text();
+}
+
 class JsonLogTest : public ClinicdTest {
  public:
   std::vector<std::string> ExtraFlags() override {
@@ -176,18 +189,11 @@ class JsonLogTest : public ClinicdTest {
 };
 
 TEST_F(JsonLogTest, EveryLineIsAJsonObject) {
-  v1::GetBookingRequest get;
-  get.set_booking_id("bk_999");
-  v1::Booking booking;
-  EXPECT_EQ(
-      server_.bookings().GetBooking(Ctx().get(), get, &booking).error_code(),
-      grpc::StatusCode::NOT_FOUND);
-  ASSERT_EQ(server_.Stop(), 0);
-
+  const std::string log = LogOfANotFoundCall(server_);
   // Python's json module reads each line; it prints each call's method and
   // code.
   const std::string path = dir_.path() + "/stderr.log";
-  std::ofstream(path) << server_.stderr_text();
+  std::ofstream(path) << log;
   int status = 0;
   const std::string parsed = CommandOutput(
       "/usr/bin/python3 -c 'import json,sys\n"
@@ -196,7 +202,7 @@ TEST_F(JsonLogTest, EveryLineIsAJsonObject) {
       " print(o[\"level\"], o[\"msg\"], o.get(\"method\"), o.get(\"code\"))' " +
           path,
       &status);
-  EXPECT_EQ(status, 0) << parsed << "\n" << server_.stderr_text();
+  EXPECT_EQ(status, 0) << parsed << "\n" << log;
   EXPECT_THAT(parsed,
               AllOf(HasSubstr("info serving None None"),
                     HasSubstr("info call clinic.v1.BookingService/GetBooking "
@@ -212,14 +218,7 @@ class QuietLogTest : public ClinicdTest {
 };
 
 TEST_F(QuietLogTest, CallsBelowTheLevelAreNotLogged) {
-  v1::GetBookingRequest get;
-  get.set_booking_id("bk_999");
-  v1::Booking booking;
-  EXPECT_EQ(
-      server_.bookings().GetBooking(Ctx().get(), get, &booking).error_code(),
-      grpc::StatusCode::NOT_FOUND);
-  ASSERT_EQ(server_.Stop(), 0);
-  EXPECT_THAT(server_.stderr_text(), Not(HasSubstr("msg=")));
+  EXPECT_THAT(LogOfANotFoundCall(server_), Not(HasSubstr("msg=")));
 }
 
 // The one-shot step of a deployment: the store is made ready, nothing is
