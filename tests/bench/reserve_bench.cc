@@ -16,11 +16,15 @@ namespace clinic::testing {
 namespace {
 
 // One clinicd for the whole run, seeded with FreeSlots' therapists and
-// athletes (UTC).
+// athletes (UTC), logging a line per call as by default; and one that logs
+// no call (--log_level=warning), to weigh those lines.
 struct Fixture {
   TempDir dir;
   ClinicdProcess server{dir.path() + "/bench.db"};
   FreeSlots slots{StartOrDie(server, {"--timezone=UTC"})};
+  ClinicdProcess quiet{dir.path() + "/quiet.db"};
+  FreeSlots quiet_slots{
+      StartOrDie(quiet, {"--timezone=UTC", "--log_level=warning"})};
 };
 
 Fixture& Shared() {
@@ -44,12 +48,13 @@ void BM_NoOpRpc(benchmark::State& state) {
 // what checking the bearer token costs every call (SHA-256, one indexed
 // read of the token and its user).
 void BM_AuthenticatedGetRules(benchmark::State& state) {
-  Fixture& f = Shared();
+  ClinicdProcess& server =
+      state.range(0) == 0 ? Shared().server : Shared().quiet;
   for (auto _ : state) {
     grpc::ClientContext ctx;
     Authorize(ctx);
     v1::RuleSet out;
-    if (!f.server.bookings().GetRules(&ctx, {}, &out).ok()) {
+    if (!server.bookings().GetRules(&ctx, {}, &out).ok()) {
       state.SkipWithError("GetRules failed");
     }
   }
@@ -97,7 +102,14 @@ void BM_SqliteDurableInsert(benchmark::State& state) {
 
 BENCHMARK(BM_SqliteDurableInsert)->UseRealTime();
 BENCHMARK(BM_NoOpRpc)->UseRealTime()->Threads(1)->Threads(16);
-BENCHMARK(BM_AuthenticatedGetRules)->UseRealTime()->Threads(1)->Threads(16);
+// Argument 0: a log line per call (the default); 1: none.
+BENCHMARK(BM_AuthenticatedGetRules)
+    ->UseRealTime()
+    ->ArgName("unlogged")
+    ->Arg(0)
+    ->Arg(1)
+    ->Threads(1)
+    ->Threads(16);
 BENCHMARK(BM_ReserveSlot)->UseRealTime()->Threads(1)->Threads(16);
 
 }  // namespace
