@@ -3,6 +3,9 @@
 // migration step and CLINIC_DB, on both stores.
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -409,13 +412,51 @@ TEST_F(DiskFullTest, WritesFailCleanlyAndWorkAgainOnceSpaceReturns) {
   *add.mutable_start_time() = Ts(Local(RaceSunday(), 7));
   EXPECT_EQ(server_.athletes().AddRace(Ctx().get(), add, &race).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
-  // Reads go on; nothing was half-written.
+  // Reads go on; nothing was half-written; the operator sees the failures.
   EXPECT_EQ(StoreSnapshot(server_), before);
+  EXPECT_EQ(server_.Metrics().Sum("clinic_store_transaction_errors_total",
+                                  {{"kind", "write"}}),
+            2);
 
   ASSERT_EQ(std::remove(Filler().c_str()), 0);
   const grpc::Status retried = Reserve(second, &out, "after-the-disk-filled");
   ASSERT_TRUE(retried.ok()) << retried.error_message();
   EXPECT_EQ(ListBookings().size(), 2u);
+}
+
+// systemd's notification protocol (Type=notify), with the test as systemd:
+// a datagram socket named by NOTIFY_SOCKET hears READY=1 once clinicd
+// serves and STOPPING=1 when it is told to stop.
+TEST(NotifyTest, TellsSystemdWhenItServesAndWhenItStops) {
+  TempDir dir;
+  const std::string path = dir.path() + "/notify";
+  const int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof address.sun_path);
+  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  ASSERT_EQ(
+      bind(sock, reinterpret_cast<const sockaddr*>(&address), sizeof address),
+      0);
+  const timeval wait = {5, 0};
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  auto next = [&] {
+    char buffer[256];
+    const ssize_t n = recv(sock, buffer, sizeof buffer, 0);
+    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "";
+  };
+
+  ASSERT_EQ(setenv("NOTIFY_SOCKET", path.c_str(), 1), 0);
+  ClinicdProcess server(dir.path() + "/clinic.db");
+  std::string error;
+  const bool started = server.Start({}, &error);
+  unsetenv("NOTIFY_SOCKET");
+  ASSERT_TRUE(started) << error;
+  EXPECT_EQ(next(), "READY=1");
+  EXPECT_EQ(server.Stop(), 0);
+  EXPECT_EQ(next(), "STOPPING=1");
+  close(sock);
 }
 
 }  // namespace

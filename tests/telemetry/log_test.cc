@@ -51,10 +51,11 @@ TEST_F(LogTest, LogfmtQuotesOnlyWhatNeedsIt) {
       .Millis("latency", absl::Microseconds(1500));
   EXPECT_THAT(
       Written(),
-      MatchesRegex("time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z level=info "
-                   "msg=call method=clinic.v1.BookingService/ReserveSlot "
-                   "error=\"sqlite: no such table \\\\\"bookings\\\\\"\\\\nnext\" "
-                   "n=42 latency_ms=1.500\n"));
+      MatchesRegex(
+          "time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z level=info "
+          "msg=call method=clinic.v1.BookingService/ReserveSlot "
+          "error=\"sqlite: no such table \\\\\"bookings\\\\\"\\\\nnext\" "
+          "n=42 latency_ms=1.500\n"));
 }
 
 TEST_F(LogTest, JsonIsOneObjectALineWithControlCharactersEscaped) {

@@ -42,8 +42,8 @@ TEST(MetricsTest, CallsAreCountedByServiceMethodAndCode) {
   EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code="
                               "\"FAILED_PRECONDITION\"," +
                               labels + "} 1"));
-  EXPECT_THAT(text,
-              HasSubstr("grpc_server_handling_seconds_count{" + labels + "} 2"));
+  EXPECT_THAT(
+      text, HasSubstr("grpc_server_handling_seconds_count{" + labels + "} 2"));
   // 3 ms and 30 ms: one at or under 5 ms, both under 50 ms.
   EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_bucket{" + labels +
                               ",le=\"0.005\"} 1"));
@@ -59,11 +59,12 @@ TEST(MetricsTest, RejectionsAndTransactions) {
   metrics.Transaction("write", absl::Milliseconds(2), 3, false);
   metrics.Transaction("write", absl::Milliseconds(2), 1, true);
   const std::string text = Text(metrics);
-  EXPECT_THAT(text, HasSubstr(
-                        "clinic_booking_rejections_total{rule=\"GAP_BEFORE_"
+  EXPECT_THAT(text,
+              HasSubstr("clinic_booking_rejections_total{rule=\"GAP_BEFORE_"
                         "EVENT\"} 2"));
-  EXPECT_THAT(text, HasSubstr("clinic_booking_rejections_total{rule=\"THERAPIST_"
-                              "BUSY\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("clinic_booking_rejections_total{rule=\"THERAPIST_"
+                        "BUSY\"} 1"));
   EXPECT_THAT(text, HasSubstr("clinic_store_transaction_retries_total{kind="
                               "\"write\"} 2"));
   EXPECT_THAT(text, HasSubstr("clinic_store_transaction_errors_total{kind="
@@ -75,16 +76,25 @@ TEST(MetricsTest, RejectionsAndTransactions) {
 TEST(MetricsTest, SampledSeriesAreReadAtEachScrapeAndGroupedByName) {
   Metrics metrics;
   double hits = 1;
-  metrics.AddSampled({{"clinic_cache_requests_total", "Lookups.", true,
-                       {{"result", "hit"}}, [&] { return hits; }}});
-  metrics.AddSampled({{"clinic_store_connections", "Connections.", false,
-                       {{"state", "open"}}, [] { return 3.0; }},
-                      {"clinic_cache_requests_total", "", true,
-                       {{"result", "miss"}}, [] { return 7.0; }}});
+  metrics.AddSampled({{"clinic_cache_requests_total",
+                       "Lookups.",
+                       true,
+                       {{"result", "hit"}},
+                       [&] { return hits; }}});
+  metrics.AddSampled(
+      {{"clinic_store_connections",
+        "Connections.",
+        false,
+        {{"state", "open"}},
+        [] { return 3.0; }},
+       {"clinic_cache_requests_total", "", true, {{"result", "miss"}}, [] {
+          return 7.0;
+        }}});
   hits = 5;
   std::string text = Text(metrics);
   EXPECT_THAT(text, HasSubstr("clinic_cache_requests_total{result=\"hit\"} 5"));
-  EXPECT_THAT(text, HasSubstr("clinic_cache_requests_total{result=\"miss\"} 7"));
+  EXPECT_THAT(text,
+              HasSubstr("clinic_cache_requests_total{result=\"miss\"} 7"));
   EXPECT_THAT(text, HasSubstr("# TYPE clinic_store_connections gauge\n"
                               "clinic_store_connections{state=\"open\"} 3"));
   // One family for the cache's two series: a second TYPE line would make
