@@ -1,6 +1,7 @@
 #include "tests/integration/clinicd_process.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,8 +42,13 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& out,
   std::vector<std::string> copy = args;
   for (std::string& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
+    // clinicd dies with the thread that started it: a test or benchmark
+    // that exits, crashes or is interrupted leaves no server behind.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(125);
     if (!freopen(out.c_str(), "w", stdout) ||
         !freopen(err.c_str(), "w", stderr)) {
       _exit(126);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,9 +15,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/core/status_macros.h"
 #include "services/core/types.h"
 #include "services/storage/sqlite/sqlite_store.h"
 #include "services/storage/store.h"
@@ -30,6 +34,7 @@ using core::Role;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 
 // PRAGMA user_version of a database this binary made or migrated.
 constexpr char kSchemaVersion[] = "6";
@@ -163,6 +168,48 @@ TEST_F(SqliteOnlyTest, WriteIsUnavailableWhileAnotherProcessHoldsTheLock) {
     other.Exec("COMMIT");
   }
   EXPECT_NE(Insert(MakeAthlete("Kim")), 0);
+}
+
+// --- Group commit. ---
+
+// Writes that queue behind a committing one share the next transaction;
+// one of them failing changes nothing of its own and nothing of the others.
+TEST_F(SqliteOnlyTest, WritesCommittedTogetherStayEachAllOrNothing) {
+  absl::Notification first_running;
+  std::thread first([&] {
+    EXPECT_THAT(Write([&](Transaction& tx) {
+                  first_running.Notify();
+                  // The others queue meanwhile.
+                  absl::SleepFor(absl::Milliseconds(200));
+                  return tx.InsertAthlete(MakeAthlete("First")).status();
+                }),
+                IsOk());
+  });
+  first_running.WaitForNotification();
+  std::vector<std::thread> queued;
+  std::vector<absl::Status> results(8);
+  for (int i = 0; i < 8; ++i) {
+    queued.emplace_back([&, i] {
+      results[i] = Write([&](Transaction& tx) -> absl::Status {
+        CLINIC_RETURN_IF_ERROR(
+            tx.InsertAthlete(MakeAthlete(absl::StrCat("Queued ", i))).status());
+        if (i == 3) return absl::FailedPreconditionError("changed its mind");
+        return absl::OkStatus();
+      });
+    });
+  }
+  first.join();
+  for (std::thread& t : queued) t.join();
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(results[i].ok(), i != 3) << i << ": " << results[i];
+  }
+  absl::StatusOr<std::vector<core::Athlete>> athletes = ListAthletes();
+  ASSERT_THAT(athletes, IsOk());
+  std::vector<std::string> names;
+  for (const core::Athlete& a : *athletes) names.push_back(a.name);
+  EXPECT_THAT(names, UnorderedElementsAre("First", "Queued 0", "Queued 1",
+                                          "Queued 2", "Queued 4", "Queued 5",
+                                          "Queued 6", "Queued 7"));
 }
 
 // --- Query plans. ---

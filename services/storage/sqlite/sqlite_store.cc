@@ -1,5 +1,6 @@
 #include "services/storage/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -7,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -82,38 +82,115 @@ SqliteStore::SqliteStore(std::string path, std::string id,
 
 SqliteStore::~SqliteStore() = default;
 
+struct SqliteStore::PendingWrite {
+  absl::FunctionRef<absl::Status(Transaction&)> fn;
+  absl::Time deadline;  // the caller's core::CallDeadline
+  absl::Status status;
+  bool done = false;
+};
+
 absl::Status SqliteStore::Write(
     const Touches& /*touches*/,
     absl::FunctionRef<absl::Status(Transaction&)> fn) {
-  // Writers queue here; a call gives up when its deadline passes first.
-  const absl::Time deadline = core::CallDeadline::Current();
-  if (!write_mu_.LockWhenWithDeadline(
-          absl::Condition(
-              +[](bool* busy) { return !*busy; }, &writer_busy_),
-          deadline)) {
-    write_mu_.Unlock();
-    return absl::DeadlineExceededError(
-        "the call's deadline passed waiting for the store's writer");
+  PendingWrite me{fn, core::CallDeadline::Current()};
+  absl::MutexLock lock(&write_mu_);
+  waiting_.push_back(&me);
+  while (!me.done) {
+    if (!committing_) {
+      // Lead the next group: everything waiting, this write among it.
+      std::vector<PendingWrite*> group;
+      while (!waiting_.empty() && group.size() < kMaxGroup) {
+        group.push_back(waiting_.front());
+        waiting_.pop_front();
+      }
+      committing_ = true;
+      write_mu_.Unlock();
+      CommitGroup(group);
+      write_mu_.Lock();
+      committing_ = false;
+      for (PendingWrite* w : group) w->done = true;
+      group_done_.SignalAll();
+      continue;
+    }
+    if (group_done_.WaitWithDeadline(&write_mu_, me.deadline)) {
+      // Timed out; a write already taken into a group must see it through.
+      const auto it = std::find(waiting_.begin(), waiting_.end(), &me);
+      if (it != waiting_.end()) {
+        waiting_.erase(it);
+        return absl::DeadlineExceededError(
+            "the call's deadline passed waiting for the store's writer");
+      }
+    }
   }
-  writer_busy_ = true;
-  write_mu_.Unlock();
-  absl::Cleanup done = [this] {
-    absl::MutexLock lock(&write_mu_);
-    writer_busy_ = false;
-  };
+  return me.status;
+}
+
+void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
   SqliteConnection& c = *writer_;
   // Left over only if a previous ROLLBACK failed.
   if (c.in_transaction()) c.Run("ROLLBACK").IgnoreError();
-  // Takes the file's write lock now (waiting up to kBusyTimeoutMs for
-  // other processes), so everything fn reads stays true until COMMIT.
-  CLINIC_RETURN_IF_ERROR(
-      Annotate(c.Run("BEGIN IMMEDIATE"),
-               absl::StrCat("cannot start a write transaction on ", path_)));
-  SqliteTransaction tx(c);
-  absl::Status status = fn(tx);
-  if (status.ok()) status = c.Run("COMMIT");
-  if (!status.ok() && c.in_transaction()) c.Run("ROLLBACK").IgnoreError();
-  return status;
+  // Savepoints cost statements; a write alone needs none.
+  const bool savepoints = group.size() > 1;
+  size_t first = 0;  // of the writes in the current transaction
+  absl::Status status;
+  // Writes [from, to) that had succeeded get `error`: nothing of theirs
+  // was committed. Those that failed keep their own error.
+  auto fail = [&](size_t from, size_t to, const absl::Status& error) {
+    for (size_t i = from; i < to; ++i) {
+      if (group[i]->status.ok()) group[i]->status = error;
+    }
+  };
+  while (first < group.size()) {
+    // Takes the file's write lock now (waiting up to kBusyTimeoutMs for
+    // other processes), so everything each write reads stays true until
+    // COMMIT.
+    status = Annotate(c.Run("BEGIN IMMEDIATE"),
+                      absl::StrCat("cannot start a write transaction on ", path_));
+    if (!status.ok()) {
+      fail(first, group.size(), status);
+      return;
+    }
+    size_t next = first;
+    for (; next < group.size(); ++next) {
+      PendingWrite& w = *group[next];
+      if (w.deadline <= absl::Now()) {
+        w.status = absl::DeadlineExceededError(
+            "the call's deadline passed waiting for the store's writer");
+        continue;
+      }
+      if (savepoints) {
+        status = c.Run("SAVEPOINT w");
+        if (!status.ok()) break;
+      }
+      {
+        core::CallDeadline::Scope scope(w.deadline);
+        SqliteTransaction tx(c);
+        w.status = w.fn(tx);
+      }
+      if (!c.in_transaction()) {
+        // SQLite rolled the whole transaction back (a full disk, an I/O
+        // error): the writes before this one are undone too. The rest run
+        // in a new one.
+        fail(first, next + 1,
+             w.status.ok()
+                 ? absl::UnavailableError("the write was rolled back; retry")
+                 : w.status);
+        first = next + 1;
+        break;
+      }
+      if (!savepoints) continue;
+      if (!w.status.ok()) status = c.Run("ROLLBACK TO w");
+      if (status.ok()) status = c.Run("RELEASE w");
+      if (!status.ok()) break;
+    }
+    if (first > next) continue;  // rolled back by SQLite; go on after it
+    if (status.ok()) status = c.Run("COMMIT");
+    if (!status.ok()) {
+      if (c.in_transaction()) c.Run("ROLLBACK").IgnoreError();
+      fail(first, group.size(), status);  // nothing of it was committed
+    }
+    return;
+  }
 }
 
 absl::Status SqliteStore::Read(absl::FunctionRef<absl::Status(Reader&)> fn) {

@@ -1,16 +1,25 @@
 // The embedded Store: one SQLite database file in WAL mode.
 //
-// Writes go through one writer connection, one `BEGIN IMMEDIATE` transaction
-// at a time, so every write sees everything stable: declared Touches cost
-// nothing and `fn` never runs twice. The mutex serialises writers in this
-// process; SQLite's RESERVED lock serialises them against other processes (or
+// Writes go through one writer connection, one at a time, so every write
+// sees everything stable: declared Touches cost nothing and `fn` never runs
+// twice. SQLite's RESERVED lock serialises them against other processes (or
 // other SqliteStore instances) on the same file. Commits are fsynced
-// (synchronous=FULL), so a Write that returned OK survives a crash. Reads run
-// on a small pool of separate connections, each inside its own snapshot
-// transaction, and never wait for the writer.
+// (synchronous=FULL), so a Write that returned OK survives a crash.
+//
+// Group commit: writes that arrive while another is committing wait, and
+// the next of them to run takes all that are waiting (up to kMaxGroup) into
+// one `BEGIN IMMEDIATE` transaction, each in a SAVEPOINT of its own, run one
+// after the other, and one COMMIT, one fsync, for all. A write that fails
+// is rolled back to its savepoint and changes nothing; the others commit.
+// Every Write returns only once its group's COMMIT is durable, so what
+// callers see is as if each had its own transaction, in the group's order.
+//
+// Reads run on a small pool of separate connections, each inside its own
+// snapshot transaction, and never wait for the writer.
 #ifndef CLINIC_SERVICES_STORAGE_SQLITE_SQLITE_STORE_H_
 #define CLINIC_SERVICES_STORAGE_SQLITE_SQLITE_STORE_H_
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +44,8 @@ class SqliteStore final : public Store {
   static constexpr int kBusyTimeoutMs = 5000;
   // At most this many reader connections exist; further readers wait.
   static constexpr int kMaxReaders = 8;
+  // At most this many writes share one transaction and its fsync.
+  static constexpr int kMaxGroup = 64;
 
   // Opens the database at `path`, creating the file if needed, and brings
   // its schema up to date. Errors: INVALID_ARGUMENT for an empty path,
@@ -68,14 +79,23 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::unique_ptr<sqlite::SqliteConnection>> AcquireReader();
   // Returns `conn` to the pool, or closes it when it is unusable.
   void ReleaseReader(std::unique_ptr<sqlite::SqliteConnection> conn);
+
+  // A Write waiting for its group's commit; lives on its caller's stack.
+  struct PendingWrite;
+  // Runs `group` in one transaction on the writer (the caller leads it;
+  // no lock held) and sets each one's status.
+  void CommitGroup(const std::vector<PendingWrite*>& group);
   bool ReaderAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool_mu_);
 
   const std::string path_;
   const std::string id_;
 
-  // One Write at a time uses the writer; the others wait for !writer_busy_.
+  // Writes waiting to be taken into a group, and whether a group is being
+  // committed now (by one of the writers' threads).
   absl::Mutex write_mu_;
-  bool writer_busy_ ABSL_GUARDED_BY(write_mu_) = false;
+  absl::CondVar group_done_;
+  std::deque<PendingWrite*> waiting_ ABSL_GUARDED_BY(write_mu_);
+  bool committing_ ABSL_GUARDED_BY(write_mu_) = false;
   const std::unique_ptr<sqlite::SqliteConnection> writer_;
 
   absl::Mutex pool_mu_;
