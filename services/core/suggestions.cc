@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
 #include "absl/time/civil_time.h"
 
@@ -10,13 +11,19 @@ namespace clinic::core {
 std::vector<Slot> PickSuggestions(std::vector<Slot> candidates, Id therapist_id,
                                   absl::Time asked, const absl::TimeZone& zone,
                                   size_t wanted) {
+  // The candidates in rank order, as pointers: thousands of slots (a week
+  // of every therapist of the modality) are ranked for a handful of picks,
+  // so each key is computed once and no Slot moves while sorting.
+  using Rank = std::tuple<bool, absl::Duration, bool, Id, absl::Time>;
   auto rank = [&](const Slot& s) {
-    return std::make_tuple(
-        !s.warnings.empty(), absl::AbsDuration(s.start - asked),
-        s.therapist_id != therapist_id, s.therapist_id, s.start);
+    return Rank(!s.warnings.empty(), absl::AbsDuration(s.start - asked),
+                s.therapist_id != therapist_id, s.therapist_id, s.start);
   };
-  std::sort(candidates.begin(), candidates.end(),
-            [&](const Slot& a, const Slot& b) { return rank(a) < rank(b); });
+  std::vector<std::pair<Rank, const Slot*>> ranked;
+  ranked.reserve(candidates.size());
+  for (const Slot& c : candidates) ranked.emplace_back(rank(c), &c);
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
 
   std::vector<const Slot*> picks;
   std::vector<Id> therapists;
@@ -36,7 +43,8 @@ std::vector<Slot> PickSuggestions(std::vector<Slot> candidates, Id therapist_id,
   // the nearest of the rest.
   for (const bool warned : {false, true}) {
     for (const bool for_variety : {true, false}) {
-      for (const Slot& c : candidates) {
+      for (const auto& [unused, candidate] : ranked) {
+        const Slot& c = *candidate;
         if (picks.size() == wanted) break;
         if (c.warnings.empty() == warned || !spaced(c)) continue;
         const absl::CivilDay day = absl::ToCivilDay(c.start, zone);
