@@ -14,6 +14,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/core/ids.h"
 #include "services/storage/sqlite/sqlite_store.h"
+#include "tests/bench/bench_fixture.h"
 #include "tests/integration/clinicd_process.h"
 #include "tests/testing/redis_server.h"
 
@@ -115,17 +116,12 @@ struct Fixture {
   }
 };
 
-Fixture& Shared() {
-  static Fixture* fixture = new Fixture();
-  return *fixture;
-}
-
 void List(benchmark::State& state, ClinicdProcess& server, bool flush) {
-  const v1::ListAvailableSlotsRequest req = Shared().Week();
+  const v1::ListAvailableSlotsRequest req = Shared<Fixture>().Week();
   for (auto _ : state) {
     if (flush) {
       state.PauseTiming();
-      Shared().redis.Command("FLUSHALL");
+      Shared<Fixture>().redis.Command("FLUSHALL");
       state.ResumeTiming();
     }
     grpc::ClientContext ctx;
@@ -141,7 +137,7 @@ void List(benchmark::State& state, ClinicdProcess& server, bool flush) {
 
 void BM_NoOpRpc(benchmark::State& state) {
   auto health =
-      grpc::health::v1::Health::NewStub(Shared().with_redis.channel());
+      grpc::health::v1::Health::NewStub(Shared<Fixture>().with_redis.channel());
   for (auto _ : state) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckResponse out;
@@ -152,19 +148,19 @@ void BM_NoOpRpc(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 void BM_ListSlots_NearHit(benchmark::State& s) {
-  List(s, Shared().with_redis, false);
+  List(s, Shared<Fixture>().with_redis, false);
 }
 void BM_ListSlots_RedisHit(benchmark::State& s) {
-  List(s, Shared().redis_only, false);
+  List(s, Shared<Fixture>().redis_only, false);
 }
 void BM_ListSlots_RedisMiss(benchmark::State& s) {
-  List(s, Shared().redis_only, true);
+  List(s, Shared<Fixture>().redis_only, true);
 }
 void BM_ListSlots_InProcessHit(benchmark::State& s) {
-  List(s, Shared().in_process, false);
+  List(s, Shared<Fixture>().in_process, false);
 }
 void BM_ListSlots_NoCache(benchmark::State& s) {
-  List(s, Shared().uncached, false);
+  List(s, Shared<Fixture>().uncached, false);
 }
 
 BENCHMARK(BM_NoOpRpc)->UseRealTime();
@@ -177,4 +173,6 @@ BENCHMARK(BM_ListSlots_NoCache)->UseRealTime();
 }  // namespace
 }  // namespace clinic::testing
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  return clinic::testing::RunBenchmarks<clinic::testing::Fixture>(argc, argv);
+}

@@ -7,14 +7,41 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "benchmark/benchmark.h"
 #include "tests/integration/clinicd_process.h"
 
 namespace clinic::testing {
+
+// The servers a benchmark binary shares: made on first use, which must be
+// on the main thread (its servers die with the thread that started them;
+// a benchmark's single-threaded run comes first), and stopped, their
+// folders removed, by RunBenchmarks before the binary exits.
+template <typename Fixture>
+std::unique_ptr<Fixture>& FixtureHolder() {
+  static auto* const holder = new std::unique_ptr<Fixture>;
+  return *holder;
+}
+template <typename Fixture>
+Fixture& Shared() {
+  std::unique_ptr<Fixture>& fixture = FixtureHolder<Fixture>();
+  if (fixture == nullptr) fixture = std::make_unique<Fixture>();
+  return *fixture;
+}
+template <typename Fixture>
+int RunBenchmarks(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  FixtureHolder<Fixture>().reset();
+  return 0;
+}
 
 // Starts `server` with `flags`, or aborts the benchmark with its stderr.
 inline ClinicdProcess& StartOrDie(ClinicdProcess& server,

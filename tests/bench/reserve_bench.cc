@@ -27,13 +27,9 @@ struct Fixture {
       StartOrDie(quiet, {"--timezone=UTC", "--log_level=warning"})};
 };
 
-Fixture& Shared() {
-  static Fixture* fixture = new Fixture();
-  return *fixture;
-}
-
 void BM_NoOpRpc(benchmark::State& state) {
-  auto health = grpc::health::v1::Health::NewStub(Shared().server.channel());
+  auto health =
+      grpc::health::v1::Health::NewStub(Shared<Fixture>().server.channel());
   for (auto _ : state) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckResponse out;
@@ -49,7 +45,7 @@ void BM_NoOpRpc(benchmark::State& state) {
 // read of the token and its user).
 void BM_AuthenticatedGetRules(benchmark::State& state) {
   ClinicdProcess& server =
-      state.range(0) == 0 ? Shared().server : Shared().quiet;
+      state.range(0) == 0 ? Shared<Fixture>().server : Shared<Fixture>().quiet;
   for (auto _ : state) {
     grpc::ClientContext ctx;
     Authorize(ctx);
@@ -62,7 +58,7 @@ void BM_AuthenticatedGetRules(benchmark::State& state) {
 }
 
 void BM_ReserveSlot(benchmark::State& state) {
-  Fixture& f = Shared();
+  Fixture& f = Shared<Fixture>();
   int64_t rejected = 0;
   for (auto _ : state) {
     if (!ReserveNext(f.server.bookings(), f.slots).ok()) ++rejected;
@@ -115,4 +111,6 @@ BENCHMARK(BM_ReserveSlot)->UseRealTime()->Threads(1)->Threads(16);
 }  // namespace
 }  // namespace clinic::testing
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  return clinic::testing::RunBenchmarks<clinic::testing::Fixture>(argc, argv);
+}
