@@ -54,6 +54,7 @@ class Engine {
     start_ = absl::Now();
     end_ = start_ + options_.duration;
     std::vector<std::thread> pollers;
+    pollers.reserve(2);
     for (int i = 0; i < 2; ++i) pollers.emplace_back([this] { Poll(); });
     if (options_.rate > 0) {
       Pace();
@@ -102,11 +103,12 @@ class Engine {
   // Sends the next call of the mix, unless the run is over.
   void Send(absl::Time due) {
     thread_local std::mt19937_64 rng(
-        options_.seed ^ std::hash<std::thread::id>()(std::this_thread::get_id()));
+        options_.seed ^
+        std::hash<std::thread::id>()(std::this_thread::get_id()));
     {
       absl::MutexLock lock(&mu_);
-      if (!stopped_ && (absl::Now() >= end_ ||
-                        (options_.max_calls > 0 && sent_ >= options_.max_calls))) {
+      if (!stopped_ && (absl::Now() >= end_ || (options_.max_calls > 0 &&
+                                                sent_ >= options_.max_calls))) {
         stopped_ = true;
       }
       if (stopped_) return;
@@ -239,9 +241,9 @@ int64_t MethodReport::calls() const {
 double MethodReport::QuantileMs(double q) {
   if (latency_us.empty()) return 0;
   std::sort(latency_us.begin(), latency_us.end());
-  const auto rank = std::min(
-      latency_us.size() - 1,
-      static_cast<size_t>(q * static_cast<double>(latency_us.size())));
+  const auto rank =
+      std::min(latency_us.size() - 1,
+               static_cast<size_t>(q * static_cast<double>(latency_us.size())));
   return static_cast<double>(latency_us[rank]) / 1000.0;
 }
 

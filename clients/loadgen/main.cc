@@ -18,8 +18,9 @@ ABSL_FLAG(std::string, server, "",
           "clinicd's address or target list, e.g. "
           "ipv4:127.0.0.1:7001,127.0.0.1:7002; default $CLINIC_SERVER, else "
           "127.0.0.1:50051");
-ABSL_FLAG(std::string, clinic, "", "clinic to seed and book in (cl_N); "
-                                   "default the only one");
+ABSL_FLAG(std::string, clinic, "",
+          "clinic to seed and book in (cl_N); "
+          "default the only one");
 ABSL_FLAG(int, clients, 16, "closed loop: calls always in flight");
 ABSL_FLAG(double, rate, 0,
           "open loop: calls a second, Poisson arrivals (0: closed loop)");
@@ -34,8 +35,9 @@ ABSL_FLAG(int, therapists, 20, "therapists to seed");
 ABSL_FLAG(int, athletes, 200, "athletes to seed");
 ABSL_FLAG(int, days, 60, "sessions fall within this many days from tomorrow");
 ABSL_FLAG(uint64_t, seed, 1, "random seed");
-ABSL_FLAG(std::string, json, "", "also write the report as JSON to this file "
-                                 "(- for stdout)");
+ABSL_FLAG(std::string, json, "",
+          "also write the report as JSON to this file "
+          "(- for stdout)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -49,7 +51,8 @@ int main(int argc, char** argv) {
   std::string server = absl::GetFlag(FLAGS_server);
   if (server.empty()) server = env_server ? env_server : "127.0.0.1:50051";
   if (env_token == nullptr || *env_token == '\0') {
-    std::fprintf(stderr, "loadgen: set CLINIC_TOKEN to a STAFF or ADMIN token\n");
+    std::fprintf(stderr,
+                 "loadgen: set CLINIC_TOKEN to a STAFF or ADMIN token\n");
     return 2;
   }
   absl::StatusOr<std::vector<double>> mix =

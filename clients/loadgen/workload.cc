@@ -10,8 +10,8 @@
 namespace clinic::loadgen {
 namespace {
 
-constexpr const char* kShortNames[kMethods] = {"slots",      "check",  "reserve",
-                                               "reschedule", "cancel", "race"};
+constexpr const char* kShortNames[kMethods] = {
+    "slots", "check", "reserve", "reschedule", "cancel", "race"};
 
 google::protobuf::Timestamp Ts(absl::Time t) {
   google::protobuf::Timestamp ts;
@@ -21,7 +21,8 @@ google::protobuf::Timestamp Ts(absl::Time t) {
 
 std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(10));
   ctx->AddMetadata("authorization", "Bearer " + token);
   return ctx;
 }
@@ -117,10 +118,10 @@ absl::Time Workload::RandomStart(std::mt19937_64& rng, int first_hour,
                                  int last_hour) const {
   const absl::CivilDay day = absl::ToCivilDay(absl::Now(), zone_) + 1 +
                              static_cast<int>(rng() % options_.days);
-  const int quarter = static_cast<int>(rng() % ((last_hour - first_hour) * 4));
-  return absl::FromCivil(absl::CivilMinute(day) +
-                             60 * first_hour + 15 * quarter,
-                         zone_);
+  const int64_t quarters = int64_t{4} * (last_hour - first_hour);
+  const auto quarter = static_cast<int64_t>(rng() % quarters);
+  return absl::FromCivil(
+      absl::CivilMinute(day) + int64_t{60} * first_hour + 15 * quarter, zone_);
 }
 
 v1::SessionSpec Workload::Session(std::mt19937_64& rng) const {

@@ -219,8 +219,8 @@ absl::StatusOr<std::vector<Slot>> SlotFinder::Suggest(core::Id athlete_id,
   CLINIC_ASSIGN_OR_RETURN(std::vector<Slot> candidates, ListIn(q, &clinic));
   const size_t wanted = static_cast<size_t>(clinic->rules.max_suggestions);
   if (wanted == 0) return std::vector<Slot>{};
-  return core::PickSuggestions(std::move(candidates), therapist_id, start,
-                               clinic->zone, wanted);
+  return core::PickSuggestions(candidates, therapist_id, start, clinic->zone,
+                               wanted);
 }
 
 }  // namespace clinic

@@ -8,9 +8,9 @@
 
 namespace clinic::core {
 
-std::vector<Slot> PickSuggestions(std::vector<Slot> candidates, Id therapist_id,
-                                  absl::Time asked, const absl::TimeZone& zone,
-                                  size_t wanted) {
+std::vector<Slot> PickSuggestions(const std::vector<Slot>& candidates,
+                                  Id therapist_id, absl::Time asked,
+                                  const absl::TimeZone& zone, size_t wanted) {
   // The candidates in rank order, as pointers: thousands of slots (a week
   // of every therapist of the modality) are ranked for a handful of picks,
   // so each key is computed once and no Slot moves while sorting.

@@ -25,9 +25,9 @@ inline constexpr absl::Duration kSuggestionSpacing = absl::Hours(1);
 // - warning-free slots come before warned ones, and within that the nearest
 //   to `asked` (the asked therapist first on a tie) wins.
 // Returned in that order: warning-free first, then nearest.
-std::vector<Slot> PickSuggestions(std::vector<Slot> candidates, Id therapist_id,
-                                  absl::Time asked, const absl::TimeZone& zone,
-                                  size_t wanted);
+std::vector<Slot> PickSuggestions(const std::vector<Slot>& candidates,
+                                  Id therapist_id, absl::Time asked,
+                                  const absl::TimeZone& zone, size_t wanted);
 
 }  // namespace clinic::core
 

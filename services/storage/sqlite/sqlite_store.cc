@@ -144,8 +144,9 @@ void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
     // Takes the file's write lock now (waiting up to kBusyTimeoutMs for
     // other processes), so everything each write reads stays true until
     // COMMIT.
-    status = Annotate(c.Run("BEGIN IMMEDIATE"),
-                      absl::StrCat("cannot start a write transaction on ", path_));
+    status =
+        Annotate(c.Run("BEGIN IMMEDIATE"),
+                 absl::StrCat("cannot start a write transaction on ", path_));
     if (!status.ok()) {
       fail(first, group.size(), status);
       return;
