@@ -29,8 +29,7 @@ class LoadgenTest : public ClinicdTest {
     const std::string out = CommandOutput(
         absl::StrCat("CLINIC_TOKEN=", kAdminToken, " ", LOADGEN_PATH,
                      " --server=", server_.address(),
-                     " --therapists=3 --athletes=10 --json=", json, " ",
-                     flags),
+                     " --therapists=3 --athletes=10 --json=", json, " ", flags),
         &status);
     EXPECT_EQ(status, 0) << out;
     std::ifstream in(json);
@@ -56,8 +55,8 @@ TEST_F(LoadgenTest, ClosedLoopSendsExactlyTheCallsAskedAndReportsEach) {
   EXPECT_THAT(report, HasSubstr("\"mode\":\"closed\""));
   EXPECT_EQ(Total(report, "calls"), 200) << report;
   EXPECT_GT(Total(report, "ok"), 0) << report;
-  for (const char* method : {"ReserveSlot", "ListAvailableSlots",
-                             "CheckBooking", "AddRace"}) {
+  for (const char* method :
+       {"ReserveSlot", "ListAvailableSlots", "CheckBooking", "AddRace"}) {
     EXPECT_THAT(report, HasSubstr(absl::StrCat("\"", method, "\":{")));
   }
   EXPECT_THAT(report, HasSubstr("\"p99_ms\":"));
