@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +35,35 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
+// Runs `fork_and_exec` on one thread that lives as long as the process:
+// PR_SET_PDEATHSIG fires when the thread that forked ends, so a server
+// started from a test's short-lived thread would die with that thread.
+pid_t OnSpawnerThread(const std::function<pid_t()>& fork_and_exec) {
+  struct Spawner {
+    std::mutex mu;
+    std::condition_variable cv;
+    const std::function<pid_t()>* job = nullptr;
+    pid_t pid = -1;
+    std::thread thread{[this] {
+      std::unique_lock<std::mutex> lock(mu);
+      for (;;) {
+        cv.wait(lock, [this] { return job != nullptr; });
+        pid = (*job)();
+        job = nullptr;
+        cv.notify_all();
+      }
+    }};
+  };
+  static auto* const spawner = new Spawner();  // never joined
+  static std::mutex one_at_a_time;
+  const std::lock_guard<std::mutex> turn(one_at_a_time);
+  std::unique_lock<std::mutex> lock(spawner->mu);
+  spawner->job = &fork_and_exec;
+  spawner->cv.notify_all();
+  spawner->cv.wait(lock, [] { return spawner->job == nullptr; });
+  return spawner->pid;
+}
+
 // Forks and execs clinicd with `args`, stdout and stderr to files.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& out,
             const std::string& err, const std::string& admin_token) {
@@ -42,26 +73,28 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& out,
   std::vector<std::string> copy = args;
   for (std::string& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    // clinicd dies with the thread that started it: a test or benchmark
-    // that exits, crashes or is interrupted leaves no server behind.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(125);
-    if (!freopen(out.c_str(), "w", stdout) ||
-        !freopen(err.c_str(), "w", stderr)) {
-      _exit(126);
+  return OnSpawnerThread([&] {
+    const pid_t parent = getpid();
+    const pid_t pid = fork();
+    if (pid == 0) {
+      // clinicd dies with the thread that started it: a test or benchmark
+      // that exits, crashes or is interrupted leaves no server behind.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(125);
+      if (!freopen(out.c_str(), "w", stdout) ||
+          !freopen(err.c_str(), "w", stderr)) {
+        _exit(126);
+      }
+      if (admin_token.empty()) {
+        unsetenv("CLINIC_ADMIN_TOKEN");
+      } else {
+        setenv("CLINIC_ADMIN_TOKEN", admin_token.c_str(), 1);
+      }
+      execv(binary.c_str(), argv.data());
+      _exit(127);
     }
-    if (admin_token.empty()) {
-      unsetenv("CLINIC_ADMIN_TOKEN");
-    } else {
-      setenv("CLINIC_ADMIN_TOKEN", admin_token.c_str(), 1);
-    }
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
+    return pid;
+  });
 }
 
 bool IsPostgresUri(const std::string& db) {

@@ -179,7 +179,14 @@ void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
         first = next + 1;
         break;
       }
-      if (!savepoints) continue;
+      if (!savepoints) {
+        // A write alone: it commits or it rolls back.
+        if (!w.status.ok()) {
+          c.Run("ROLLBACK").IgnoreError();
+          return;
+        }
+        continue;
+      }
       if (!w.status.ok()) status = c.Run("ROLLBACK TO w");
       if (status.ok()) status = c.Run("RELEASE w");
       if (!status.ok()) break;
