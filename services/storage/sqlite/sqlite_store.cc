@@ -112,14 +112,15 @@ absl::Status SqliteStore::Write(
       group_done_.SignalAll();
       continue;
     }
-    if (group_done_.WaitWithDeadline(&write_mu_, me.deadline)) {
-      // Timed out; a write already taken into a group must see it through.
+    if (group_done_.WaitWithDeadline(&write_mu_, me.deadline) && !me.done) {
       const auto it = std::find(waiting_.begin(), waiting_.end(), &me);
       if (it != waiting_.end()) {
         waiting_.erase(it);
         return absl::DeadlineExceededError(
             "the call's deadline passed waiting for the store's writer");
       }
+      // Taken into a group already: its fate is that group's.
+      while (!me.done) group_done_.Wait(&write_mu_);
     }
   }
   return me.status;
