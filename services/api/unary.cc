@@ -146,8 +146,7 @@ CallNote NoteOf(const grpc::ServerContextBase& ctx) {
   const auto& metadata = ctx.client_metadata();
   const auto it = metadata.find("x-request-id");
   if (it != metadata.end()) {
-    note.request_id =
-        Printable(absl::string_view(it->second.data(), it->second.size()));
+    note.request_id = std::string(it->second.data(), it->second.size());
   }
   return note;
 }

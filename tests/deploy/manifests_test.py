@@ -430,34 +430,32 @@ class DeployTest(unittest.TestCase):
             f.write(text)
         return unit
 
-    def test_systemd_analyze_verify(self):
+    def systemd_analyze(self, *args):
+        """systemd-analyze ARGS... on the unit pointed at the built clinicd."""
         self.assertTrue(shutil.which("systemd-analyze"),
                         "systemd-analyze is missing (package systemd)")
         with tempfile.TemporaryDirectory() as folder:
             unit = self.unit_for_this_machine(folder)
-            res = run(["systemd-analyze", "verify", "--man=no", unit],
-                      cwd=folder)
-            # verify exits 0 even for unknown keys or bad values, which it
-            # only prints: any line about the unit is a failure.
-            complaints = [l for l in res.stderr.splitlines() if "clinicd" in l]
-            self.assertEqual((res.returncode, complaints), (0, []),
-                             f"systemd-analyze verify:\n{res.stdout}{res.stderr}")
+            return run(["systemd-analyze", *args, unit], cwd=folder)
+
+    def test_systemd_analyze_verify(self):
+        res = self.systemd_analyze("verify", "--man=no")
+        # verify exits 0 even for unknown keys or bad values, which it
+        # only prints: any line about the unit is a failure.
+        complaints = [l for l in res.stderr.splitlines() if "clinicd" in l]
+        self.assertEqual((res.returncode, complaints), (0, []),
+                         f"systemd-analyze verify:\n{res.stdout}{res.stderr}")
 
     def test_systemd_security_exposure(self):
-        self.assertTrue(shutil.which("systemd-analyze"),
-                        "systemd-analyze is missing (package systemd)")
-        with tempfile.TemporaryDirectory() as folder:
-            unit = self.unit_for_this_machine(folder)
-            res = run(["systemd-analyze", "security", "--offline=yes", unit],
-                      cwd=folder)
-            m = re.search(r"Overall exposure level for \S+: (\d+(?:\.\d+)?)",
-                          res.stdout)
-            self.assertIsNotNone(m, f"no score in:\n{res.stdout}{res.stderr}")
-            score = float(m.group(1))
-            print(f"\nsystemd-analyze security: exposure {score} "
-                  f"(threshold {MAX_EXPOSURE})", file=sys.stderr)
-            self.assertLess(score, MAX_EXPOSURE,
-                            f"exposure {score}; what counts:\n{res.stdout}")
+        res = self.systemd_analyze("security", "--offline=yes")
+        m = re.search(r"Overall exposure level for \S+: (\d+(?:\.\d+)?)",
+                      res.stdout)
+        self.assertIsNotNone(m, f"no score in:\n{res.stdout}{res.stderr}")
+        score = float(m.group(1))
+        print(f"\nsystemd-analyze security: exposure {score} "
+              f"(threshold {MAX_EXPOSURE})", file=sys.stderr)
+        self.assertLess(score, MAX_EXPOSURE,
+                        f"exposure {score}; what counts:\n{res.stdout}")
 
     # ---- Dockerfile
 
